@@ -1,0 +1,1 @@
+//! drink tests of the EHR contract live in `tests/`.

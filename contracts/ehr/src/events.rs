@@ -1,0 +1,250 @@
+//! Events: one for every state change. Accounts that clients filter by are topics.
+
+use crate::types::{
+    AppointmentId, AppointmentStatus, DocumentId, Hash32, Timestamp,
+};
+use ink::primitives::AccountId;
+
+/// The admin proposed `to` as the next admin; `to` takes over with `accept_admin`.
+#[ink::event]
+pub struct AdminTransferProposed {
+    /// The current admin.
+    #[ink(topic)]
+    pub from: AccountId,
+    /// The proposed admin.
+    #[ink(topic)]
+    pub to: AccountId,
+}
+
+/// The admin role changed hands.
+#[ink::event]
+pub struct AdminChanged {
+    /// The former admin.
+    #[ink(topic)]
+    pub previous: AccountId,
+    /// The new admin.
+    #[ink(topic)]
+    pub admin: AccountId,
+}
+
+/// The admin appointed a verifier.
+#[ink::event]
+pub struct VerifierAdded {
+    /// The new verifier.
+    #[ink(topic)]
+    pub verifier: AccountId,
+}
+
+/// The admin removed a verifier.
+#[ink::event]
+pub struct VerifierRemoved {
+    /// The removed verifier.
+    #[ink(topic)]
+    pub verifier: AccountId,
+}
+
+/// An account registered as a patient.
+#[ink::event]
+pub struct PatientRegistered {
+    /// The new patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+}
+
+/// A verified doctor or a verifier attested a patient's identity.
+#[ink::event]
+pub struct PatientVerified {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// Who attested.
+    #[ink(topic)]
+    pub verified_by: AccountId,
+}
+
+/// An account registered as a doctor (pending verification).
+#[ink::event]
+pub struct DoctorRegistered {
+    /// The new doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// The specialty the doctor gave.
+    pub specialty: ink::prelude::string::String,
+}
+
+/// A verifier verified a doctor.
+#[ink::event]
+pub struct DoctorVerified {
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// The verifier.
+    #[ink(topic)]
+    pub verifier: AccountId,
+}
+
+/// A verifier suspended a doctor.
+#[ink::event]
+pub struct DoctorSuspended {
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// The verifier.
+    #[ink(topic)]
+    pub verifier: AccountId,
+}
+
+/// A doctor published an availability window.
+#[ink::event]
+pub struct AvailabilityPublished {
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// Window start.
+    pub start: Timestamp,
+    /// Window end (exclusive).
+    pub end: Timestamp,
+}
+
+/// A doctor withdrew an availability window.
+#[ink::event]
+pub struct AvailabilityWithdrawn {
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// Window start.
+    pub start: Timestamp,
+    /// Window end (exclusive).
+    pub end: Timestamp,
+}
+
+/// A patient booked a slot.
+#[ink::event]
+pub struct AppointmentBooked {
+    /// The appointment.
+    pub id: AppointmentId,
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// Slot start.
+    pub start: Timestamp,
+}
+
+/// An appointment was cancelled, fulfilled or marked no-show.
+#[ink::event]
+pub struct AppointmentStatusChanged {
+    /// The appointment.
+    pub id: AppointmentId,
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// The new status.
+    pub status: AppointmentStatus,
+    /// Who changed it.
+    pub by: AccountId,
+}
+
+/// A patient granted (or renewed) a doctor's access.
+#[ink::event]
+pub struct AccessGranted {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// Whether the doctor may add documents.
+    pub write: bool,
+    /// When the grant stops opening anything.
+    pub expires_at: Timestamp,
+}
+
+/// A patient revoked a doctor's access.
+#[ink::event]
+pub struct AccessRevoked {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+}
+
+/// A document was added to a patient's record.
+#[ink::event]
+pub struct DocumentUploaded {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// Who added it.
+    #[ink(topic)]
+    pub author: AccountId,
+    /// The document.
+    pub id: DocumentId,
+    /// Its kind code.
+    pub kind: u16,
+    /// The document it replaced, if any.
+    pub supersedes: Option<DocumentId>,
+}
+
+/// A document was marked entered-in-error.
+#[ink::event]
+pub struct DocumentEnteredInError {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// Who marked it.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The document.
+    pub id: DocumentId,
+}
+
+/// A doctor opened one of a patient's documents (through a grant or emergency access).
+#[ink::event]
+pub struct DocumentOpened {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor who opened it.
+    #[ink(topic)]
+    pub reader: AccountId,
+    /// The document.
+    pub id: DocumentId,
+    /// Whether access came from emergency access rather than a grant.
+    pub emergency: bool,
+}
+
+/// A doctor opened emergency access to a patient's records. Logged loudly on purpose.
+#[ink::event]
+pub struct EmergencyAccessOpened {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// When it ends by itself.
+    pub expires_at: Timestamp,
+    /// Hash of the stated reason.
+    pub reason_hash: Hash32,
+}
+
+/// Emergency access was ended before it expired.
+#[ink::event]
+pub struct EmergencyAccessEnded {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// Who ended it (the patient or the doctor).
+    pub by: AccountId,
+}

@@ -1,0 +1,1494 @@
+//! # EHR: the rules of an electronic health record, as an ink! contract
+//!
+//! Patients own their records; doctors get in only when a patient lets them (or, loudly logged,
+//! in an emergency); every step leaves an audit entry. The records themselves never touch the
+//! chain: documents are encrypted off chain and stored on IPFS, and the contract keeps only the
+//! encrypted reference, a content hash and wrapped keys.
+//!
+//! Concerns, in the order the messages appear:
+//! - **roles**: admin (the deployer), verifiers the admin appoints;
+//! - **patients** and **doctors**: registration, verification, suspension, listing;
+//! - **schedule**: availability windows, `check_doctor_availability`, appointments;
+//! - **consent**: grants with expiry, revocation;
+//! - **records**: documents, logged opening, emergency access;
+//! - **audit**: the per-patient trail.
+//!
+//! Values and limits are in [`types`], events in [`events`], the error type in [`errors`].
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub mod errors;
+pub mod events;
+pub mod types;
+
+pub use errors::{Error, Result};
+pub use types::*;
+
+#[ink::contract]
+mod ehr {
+    use crate::errors::{Error, Result};
+    use crate::events::*;
+    use crate::types::*;
+    use ink::prelude::{string::String, vec::Vec};
+    use ink::storage::Mapping;
+
+    /// Whole-contract state. Every collection is a `Mapping` keyed by account or by
+    /// (account, position) with a counter beside it; nothing grows inside one storage cell
+    /// except a doctor's availability, capped at [`MAX_AVAILABILITY_WINDOWS`].
+    #[ink(storage)]
+    pub struct Ehr {
+        // roles
+        admin: AccountId,
+        pending_admin: Option<AccountId>,
+        /// Verifier -> when appointed.
+        verifiers: Mapping<AccountId, Timestamp>,
+        verifier_count: u32,
+        // patients
+        patients: Mapping<AccountId, Patient>,
+        patient_count: u32,
+        // doctors
+        doctors: Mapping<AccountId, Doctor>,
+        /// Registration order -> doctor.
+        doctor_accounts: Mapping<u32, AccountId>,
+        doctor_count: u32,
+        /// Position -> verified doctor (swap-removed on suspension).
+        verified_doctors: Mapping<u32, AccountId>,
+        verified_doctor_count: u32,
+        /// (specialty key, position) -> verified doctor of that specialty.
+        specialty_doctors: Mapping<(Hash32, u32), AccountId>,
+        specialty_doctor_count: Mapping<Hash32, u32>,
+        /// Verified doctor -> (position in `verified_doctors`, position in `specialty_doctors`).
+        doctor_positions: Mapping<AccountId, (u32, u32)>,
+        // schedule
+        /// Doctor -> open windows, sorted by start, at most `MAX_AVAILABILITY_WINDOWS`.
+        availability: Mapping<AccountId, Vec<AvailabilityWindow>>,
+        appointments: Mapping<AppointmentId, Appointment>,
+        appointment_count: AppointmentId,
+        /// (doctor, slot start) -> the appointment holding the slot: the O(1) double-booking check.
+        booked_slots: Mapping<(AccountId, Timestamp), AppointmentId>,
+        /// (patient or doctor, position) -> appointment.
+        account_appointments: Mapping<(AccountId, u32), AppointmentId>,
+        account_appointment_count: Mapping<AccountId, u32>,
+        // consent
+        /// (patient, doctor) -> grant.
+        grants: Mapping<(AccountId, AccountId), Grant>,
+        /// (patient, position) -> doctor ever granted.
+        grantees: Mapping<(AccountId, u32), AccountId>,
+        grantee_count: Mapping<AccountId, u32>,
+        // records
+        documents: Mapping<(AccountId, DocumentId), Document>,
+        document_count: Mapping<AccountId, u32>,
+        /// (patient, doctor) -> latest emergency access.
+        emergency_access: Mapping<(AccountId, AccountId), EmergencyAccess>,
+        // audit
+        audit_entries: Mapping<(AccountId, u32), AuditEntry>,
+        audit_count: Mapping<AccountId, u32>,
+    }
+
+    /// How a reader reaches a patient's records.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum ReadAccess {
+        /// The patient themself.
+        Owner,
+        /// A doctor with a live grant.
+        Grant,
+        /// A doctor with live emergency access.
+        Emergency,
+    }
+
+    impl Ehr {
+        /// Deploys the contract; the caller becomes admin.
+        #[ink(constructor)]
+        pub fn new() -> Self {
+            Self {
+                admin: Self::env().caller(),
+                pending_admin: None,
+                verifiers: Mapping::new(),
+                verifier_count: 0,
+                patients: Mapping::new(),
+                patient_count: 0,
+                doctors: Mapping::new(),
+                doctor_accounts: Mapping::new(),
+                doctor_count: 0,
+                verified_doctors: Mapping::new(),
+                verified_doctor_count: 0,
+                specialty_doctors: Mapping::new(),
+                specialty_doctor_count: Mapping::new(),
+                doctor_positions: Mapping::new(),
+                availability: Mapping::new(),
+                appointments: Mapping::new(),
+                appointment_count: 0,
+                booked_slots: Mapping::new(),
+                account_appointments: Mapping::new(),
+                account_appointment_count: Mapping::new(),
+                grants: Mapping::new(),
+                grantees: Mapping::new(),
+                grantee_count: Mapping::new(),
+                documents: Mapping::new(),
+                document_count: Mapping::new(),
+                emergency_access: Mapping::new(),
+                audit_entries: Mapping::new(),
+                audit_count: Mapping::new(),
+            }
+        }
+
+        // ------------------------------------------------------------------ roles
+
+        /// The admin account.
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn admin(&self) -> Result<AccountId> {
+            Ok(self.admin)
+        }
+
+        /// Proposes `new_admin` as the next admin; the role moves when `new_admin` calls
+        /// `accept_admin`. A later proposal replaces an earlier one.
+        ///
+        /// # Errors
+        /// - `NotAdmin` if the caller is not the admin.
+        ///
+        /// Emits `AdminTransferProposed`.
+        #[ink(message)]
+        pub fn transfer_admin(&mut self, new_admin: AccountId) -> Result<()> {
+            self.ensure_admin()?;
+            self.pending_admin = Some(new_admin);
+            self.env().emit_event(AdminTransferProposed {
+                from: self.admin,
+                to: new_admin,
+            });
+            Ok(())
+        }
+
+        /// Takes over the admin role proposed to the caller by `transfer_admin`.
+        ///
+        /// # Errors
+        /// - `NotPendingAdmin` if the caller is not the proposed admin.
+        ///
+        /// Emits `AdminChanged`.
+        #[ink(message)]
+        pub fn accept_admin(&mut self) -> Result<()> {
+            let caller = self.env().caller();
+            if self.pending_admin != Some(caller) {
+                return Err(Error::NotPendingAdmin);
+            }
+            let previous = self.admin;
+            self.admin = caller;
+            self.pending_admin = None;
+            self.env().emit_event(AdminChanged {
+                previous,
+                admin: caller,
+            });
+            Ok(())
+        }
+
+        /// Appoints `verifier`, who may then verify and suspend doctors and attest patients.
+        ///
+        /// # Errors
+        /// - `NotAdmin` if the caller is not the admin.
+        /// - `AlreadyVerifier` if `verifier` is one already.
+        /// - `Overflow` if the verifier count would overflow.
+        ///
+        /// Emits `VerifierAdded`.
+        #[ink(message)]
+        pub fn add_verifier(&mut self, verifier: AccountId) -> Result<()> {
+            self.ensure_admin()?;
+            if self.verifiers.contains(verifier) {
+                return Err(Error::AlreadyVerifier);
+            }
+            self.verifier_count = self.verifier_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.verifiers.insert(verifier, &self.env().block_timestamp());
+            self.env().emit_event(VerifierAdded { verifier });
+            Ok(())
+        }
+
+        /// Removes `verifier`. Doctors and patients they verified stay verified.
+        ///
+        /// # Errors
+        /// - `NotAdmin` if the caller is not the admin.
+        /// - `VerifierNotFound` if `verifier` is not a verifier.
+        ///
+        /// Emits `VerifierRemoved`.
+        #[ink(message)]
+        pub fn remove_verifier(&mut self, verifier: AccountId) -> Result<()> {
+            self.ensure_admin()?;
+            if self.verifiers.take(verifier).is_none() {
+                return Err(Error::VerifierNotFound);
+            }
+            self.verifier_count = self.verifier_count.saturating_sub(1);
+            self.env().emit_event(VerifierRemoved { verifier });
+            Ok(())
+        }
+
+        /// Whether `account` is a verifier.
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn is_verifier(&self, account: AccountId) -> Result<bool> {
+            Ok(self.verifiers.contains(account))
+        }
+
+        /// How many verifiers there are.
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn verifier_count(&self) -> Result<u32> {
+            Ok(self.verifier_count)
+        }
+
+        // ------------------------------------------------------------------ patients
+
+        /// Registers the caller as a patient (`RegisterAsPatient`), with the public X25519 key
+        /// that record keys are sealed to. No name or health data is taken.
+        ///
+        /// # Errors
+        /// - `PatientAlreadyRegistered` if the caller is a patient already.
+        /// - `Overflow` if the patient count would overflow.
+        ///
+        /// Emits `PatientRegistered`; audit: `PatientRegistered`.
+        #[ink(message)]
+        pub fn register_patient(&mut self, public_key: PublicKey) -> Result<()> {
+            let caller = self.env().caller();
+            if self.patients.contains(caller) {
+                return Err(Error::PatientAlreadyRegistered);
+            }
+            self.patient_count = self.patient_count.checked_add(1).ok_or(Error::Overflow)?;
+            let patient = Patient {
+                public_key,
+                registered_at: self.env().block_timestamp(),
+                verified_by: None,
+                verified_at: None,
+            };
+            self.patients.insert(caller, &patient);
+            self.append_audit(
+                caller,
+                caller,
+                AuditAction::PatientRegistered,
+                AuditSubject::Record,
+            )?;
+            self.env().emit_event(PatientRegistered { patient: caller });
+            Ok(())
+        }
+
+        /// Attests a patient's identity. The caller must be a verified doctor or a verifier.
+        ///
+        /// # Errors
+        /// - `NotPatientVerifier` if the caller is neither a verified doctor nor a verifier.
+        /// - `PatientNotRegistered` if `patient` is not a patient.
+        /// - `PatientAlreadyVerified` if the patient was attested already.
+        ///
+        /// Emits `PatientVerified`; audit: `PatientVerified`.
+        #[ink(message)]
+        pub fn verify_patient(&mut self, patient: AccountId) -> Result<()> {
+            let caller = self.env().caller();
+            let caller_is_verified_doctor = self
+                .doctors
+                .get(caller)
+                .is_some_and(|doctor| doctor.status == DoctorStatus::Verified);
+            if !caller_is_verified_doctor && !self.verifiers.contains(caller) {
+                return Err(Error::NotPatientVerifier);
+            }
+            let mut record = self.get_patient(patient)?;
+            if record.verified_by.is_some() {
+                return Err(Error::PatientAlreadyVerified);
+            }
+            record.verified_by = Some(caller);
+            record.verified_at = Some(self.env().block_timestamp());
+            self.patients.insert(patient, &record);
+            self.append_audit(
+                patient,
+                caller,
+                AuditAction::PatientVerified,
+                AuditSubject::Record,
+            )?;
+            self.env().emit_event(PatientVerified {
+                patient,
+                verified_by: caller,
+            });
+            Ok(())
+        }
+
+        /// A patient's registration record.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if `account` is not a patient.
+        #[ink(message)]
+        pub fn patient(&self, account: AccountId) -> Result<Patient> {
+            self.get_patient(account)
+        }
+
+        /// `PatientVerification`: whether `account` is a registered patient, and who attested
+        /// its identity when. Never fails: an unknown account answers `registered: false`.
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn patient_verification(&self, account: AccountId) -> Result<PatientVerification> {
+            Ok(match self.patients.get(account) {
+                Some(patient) => PatientVerification {
+                    registered: true,
+                    verified_by: patient.verified_by,
+                    verified_at: patient.verified_at,
+                },
+                None => PatientVerification {
+                    registered: false,
+                    verified_by: None,
+                    verified_at: None,
+                },
+            })
+        }
+
+        /// How many patients are registered.
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn patient_count(&self) -> Result<u32> {
+            Ok(self.patient_count)
+        }
+
+        // ------------------------------------------------------------------ doctors
+
+        /// Registers the caller as a doctor (`RegisterAsDoctor`), pending verification. An
+        /// account may be both patient and doctor.
+        ///
+        /// # Errors
+        /// - `DoctorAlreadyRegistered` if the caller is a doctor already.
+        /// - `InvalidDisplayName` / `InvalidSpecialty` if either is empty, longer than 64
+        ///   bytes, or has control characters.
+        /// - `InvalidSlotLength` if `slot_minutes` is outside 5..=480.
+        /// - `ValueTooLarge` / `Overflow` on storage or counter limits.
+        ///
+        /// Emits `DoctorRegistered`.
+        #[ink(message)]
+        pub fn register_doctor(
+            &mut self,
+            display_name: String,
+            specialty: String,
+            licence_hash: Hash32,
+            public_key: PublicKey,
+            slot_minutes: u16,
+        ) -> Result<()> {
+            let caller = self.env().caller();
+            if self.doctors.contains(caller) {
+                return Err(Error::DoctorAlreadyRegistered);
+            }
+            if !is_valid_label(&display_name, MAX_DISPLAY_NAME_LEN) {
+                return Err(Error::InvalidDisplayName);
+            }
+            if !is_valid_label(&specialty, MAX_SPECIALTY_LEN) {
+                return Err(Error::InvalidSpecialty);
+            }
+            if !(MIN_SLOT_MINUTES..=MAX_SLOT_MINUTES).contains(&slot_minutes) {
+                return Err(Error::InvalidSlotLength);
+            }
+            let position = self.doctor_count;
+            self.doctor_count = position.checked_add(1).ok_or(Error::Overflow)?;
+            let doctor = Doctor {
+                display_name,
+                specialty: specialty.clone(),
+                licence_hash,
+                public_key,
+                slot_minutes,
+                status: DoctorStatus::Pending,
+                registered_at: self.env().block_timestamp(),
+                status_changed_by: None,
+                status_changed_at: None,
+            };
+            self.doctors
+                .try_insert(caller, &doctor)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.doctor_accounts.insert(position, &caller);
+            self.env().emit_event(DoctorRegistered {
+                doctor: caller,
+                specialty,
+            });
+            Ok(())
+        }
+
+        /// Verifies a pending or suspended doctor: the doctor becomes bookable, listable and
+        /// grantable.
+        ///
+        /// # Errors
+        /// - `NotVerifier` if the caller is not a verifier.
+        /// - `DoctorNotRegistered` if `doctor` is not a doctor.
+        /// - `DoctorAlreadyVerified` if the doctor is verified already.
+        ///
+        /// Emits `DoctorVerified`.
+        #[ink(message)]
+        pub fn verify_doctor(&mut self, doctor: AccountId) -> Result<()> {
+            let verifier = self.ensure_verifier()?;
+            let mut record = self.get_doctor(doctor)?;
+            if record.status == DoctorStatus::Verified {
+                return Err(Error::DoctorAlreadyVerified);
+            }
+            self.list_verified_doctor(doctor, &record.specialty)?;
+            record.status = DoctorStatus::Verified;
+            record.status_changed_by = Some(verifier);
+            record.status_changed_at = Some(self.env().block_timestamp());
+            self.store_doctor(doctor, &record)?;
+            self.env()
+                .emit_event(DoctorVerified { doctor, verifier });
+            Ok(())
+        }
+
+        /// Suspends a doctor: no longer bookable or listed, and every grant to the doctor and
+        /// any emergency access open nothing while suspended. Existing appointments stay.
+        ///
+        /// # Errors
+        /// - `NotVerifier` if the caller is not a verifier.
+        /// - `DoctorNotRegistered` if `doctor` is not a doctor.
+        /// - `DoctorAlreadySuspended` if the doctor is suspended already.
+        ///
+        /// Emits `DoctorSuspended`.
+        #[ink(message)]
+        pub fn suspend_doctor(&mut self, doctor: AccountId) -> Result<()> {
+            let verifier = self.ensure_verifier()?;
+            let mut record = self.get_doctor(doctor)?;
+            if record.status == DoctorStatus::Suspended {
+                return Err(Error::DoctorAlreadySuspended);
+            }
+            if record.status == DoctorStatus::Verified {
+                self.unlist_verified_doctor(doctor, &record.specialty);
+            }
+            record.status = DoctorStatus::Suspended;
+            record.status_changed_by = Some(verifier);
+            record.status_changed_at = Some(self.env().block_timestamp());
+            self.store_doctor(doctor, &record)?;
+            self.env()
+                .emit_event(DoctorSuspended { doctor, verifier });
+            Ok(())
+        }
+
+        /// A doctor's profile.
+        ///
+        /// # Errors
+        /// - `DoctorNotRegistered` if `account` is not a doctor.
+        #[ink(message)]
+        pub fn doctor(&self, account: AccountId) -> Result<Doctor> {
+            self.get_doctor(account)
+        }
+
+        /// How many doctors are registered, in any status.
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn doctor_count(&self) -> Result<u32> {
+            Ok(self.doctor_count)
+        }
+
+        /// How many doctors are verified (and not suspended).
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn verified_doctor_count(&self) -> Result<u32> {
+            Ok(self.verified_doctor_count)
+        }
+
+        /// `GetAllDoctors`: one page of verified doctors, optionally only those of `specialty`
+        /// (matched trimmed and ASCII case-insensitively). `limit` is capped at
+        /// [`MAX_PAGE_SIZE`]; `total` counts the whole filtered list.
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn get_all_doctors(
+            &self,
+            specialty: Option<String>,
+            offset: u32,
+            limit: u32,
+        ) -> Result<Page<(AccountId, Doctor)>> {
+            let with_profile =
+                |account: AccountId| self.doctors.get(account).map(|doctor| (account, doctor));
+            Ok(match specialty {
+                None => Page::collect(self.verified_doctor_count, offset, limit, |position| {
+                    self.verified_doctors.get(position).and_then(with_profile)
+                }),
+                Some(specialty) => {
+                    let key = specialty_key(&specialty);
+                    let total = self.specialty_doctor_count.get(key).unwrap_or(0);
+                    Page::collect(total, offset, limit, |position| {
+                        self.specialty_doctors
+                            .get((key, position))
+                            .and_then(with_profile)
+                    })
+                }
+            })
+        }
+
+        /// One page of all registered doctors in registration order, whatever their status
+        /// (for verifiers reviewing applications).
+        ///
+        /// # Errors
+        /// None.
+        #[ink(message)]
+        pub fn get_registered_doctors(
+            &self,
+            offset: u32,
+            limit: u32,
+        ) -> Result<Page<(AccountId, Doctor)>> {
+            Ok(Page::collect(self.doctor_count, offset, limit, |position| {
+                let account = self.doctor_accounts.get(position)?;
+                self.doctors.get(account).map(|doctor| (account, doctor))
+            }))
+        }
+
+        // ------------------------------------------------------------------ schedule
+
+        /// Publishes an availability window `[start, end)` for the calling verified doctor.
+        /// Both ends must be on slot boundaries; windows that have ended are dropped first.
+        ///
+        /// # Errors
+        /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the caller.
+        /// - `InvalidWindow` if `end <= start`.
+        /// - `WindowNotAligned` if `start` or `end` is not a slot boundary.
+        /// - `WindowInPast` if `end` is not after the current block time.
+        /// - `WindowOverlaps` if it overlaps an open window.
+        /// - `TooManyWindows` if 16 windows are open already.
+        ///
+        /// Emits `AvailabilityPublished`.
+        #[ink(message)]
+        pub fn publish_availability(&mut self, start: Timestamp, end: Timestamp) -> Result<()> {
+            let doctor = self.env().caller();
+            let record = self.ensure_verified_doctor(doctor)?;
+            if end <= start {
+                return Err(Error::InvalidWindow);
+            }
+            let slot_ms = record.slot_ms();
+            if !is_slot_aligned(start, slot_ms) || !is_slot_aligned(end, slot_ms) {
+                return Err(Error::WindowNotAligned);
+            }
+            let now = self.env().block_timestamp();
+            if end <= now {
+                return Err(Error::WindowInPast);
+            }
+            let window = AvailabilityWindow { start, end };
+            let mut windows = self.availability.get(doctor).unwrap_or_default();
+            windows.retain(|open| open.end > now);
+            if windows.iter().any(|open| open.overlaps(&window)) {
+                return Err(Error::WindowOverlaps);
+            }
+            if windows.len() >= MAX_AVAILABILITY_WINDOWS as usize {
+                return Err(Error::TooManyWindows);
+            }
+            let at = windows.partition_point(|open| open.start < start);
+            windows.insert(at, window);
+            self.availability
+                .try_insert(doctor, &windows)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.env()
+                .emit_event(AvailabilityPublished { doctor, start, end });
+            Ok(())
+        }
+
+        /// Withdraws the caller's window that starts at `start`. Appointments already booked in
+        /// it stay booked.
+        ///
+        /// # Errors
+        /// - `DoctorNotRegistered` if the caller is not a doctor.
+        /// - `WindowNotFound` if no open window starts at `start`.
+        ///
+        /// Emits `AvailabilityWithdrawn`.
+        #[ink(message)]
+        pub fn withdraw_availability(&mut self, start: Timestamp) -> Result<()> {
+            let doctor = self.env().caller();
+            self.get_doctor(doctor)?;
+            let mut windows = self.availability.get(doctor).unwrap_or_default();
+            let at = windows
+                .iter()
+                .position(|open| open.start == start)
+                .ok_or(Error::WindowNotFound)?;
+            let window = windows.remove(at);
+            self.availability.insert(doctor, &windows);
+            self.env().emit_event(AvailabilityWithdrawn {
+                doctor,
+                start: window.start,
+                end: window.end,
+            });
+            Ok(())
+        }
+
+        /// A doctor's published windows (at most 16), sorted by start.
+        ///
+        /// # Errors
+        /// - `DoctorNotRegistered` if `doctor` is not a doctor.
+        #[ink(message)]
+        pub fn get_availability(&self, doctor: AccountId) -> Result<Vec<AvailabilityWindow>> {
+            self.get_doctor(doctor)?;
+            Ok(self.availability.get(doctor).unwrap_or_default())
+        }
+
+        /// `CheckIfDoctorIsAvailable`: true only when the doctor is verified (not suspended),
+        /// `start` is slot-aligned, in the future, inside a published window, and not booked.
+        /// `book_appointment` on the same slot fails with the reason this answers false for.
+        ///
+        /// # Errors
+        /// None: an unknown doctor is simply not available.
+        #[ink(message)]
+        pub fn check_doctor_availability(&self, doctor: AccountId, start: Timestamp) -> Result<bool> {
+            Ok(self.ensure_slot_bookable(doctor, start).is_ok())
+        }
+
+        /// `BookAppointment`: the calling patient books the doctor's slot starting at `start`.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if the caller is not a patient.
+        /// - `CannotBookSelf` if the caller is the doctor.
+        /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the doctor.
+        /// - `SlotNotAligned`, `SlotInPast`, `SlotOutsideAvailability`, `SlotAlreadyBooked` as
+        ///   `check_doctor_availability` would answer false.
+        /// - `Overflow` if a counter would overflow.
+        ///
+        /// Emits `AppointmentBooked`; audit: `AppointmentBooked`.
+        #[ink(message)]
+        pub fn book_appointment(
+            &mut self,
+            doctor: AccountId,
+            start: Timestamp,
+        ) -> Result<AppointmentId> {
+            let patient = self.env().caller();
+            self.get_patient(patient)?;
+            if patient == doctor {
+                return Err(Error::CannotBookSelf);
+            }
+            let record = self.ensure_slot_bookable(doctor, start)?;
+            let id = self.appointment_count;
+            self.appointment_count = id.checked_add(1).ok_or(Error::Overflow)?;
+            let now = self.env().block_timestamp();
+            let appointment = Appointment {
+                id,
+                patient,
+                doctor,
+                start,
+                end: start.checked_add(record.slot_ms()).ok_or(Error::Overflow)?,
+                status: AppointmentStatus::Booked,
+                booked_at: now,
+                updated_at: now,
+            };
+            self.index_appointment(patient, id)?;
+            self.index_appointment(doctor, id)?;
+            self.appointments.insert(id, &appointment);
+            self.booked_slots.insert((doctor, start), &id);
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::AppointmentBooked,
+                AuditSubject::Appointment(id),
+            )?;
+            self.env().emit_event(AppointmentBooked {
+                id,
+                patient,
+                doctor,
+                start,
+            });
+            Ok(id)
+        }
+
+        /// Cancels a booked appointment before it starts; the slot becomes free again. The
+        /// patient or the doctor may cancel.
+        ///
+        /// # Errors
+        /// - `AppointmentNotFound` if there is no such appointment.
+        /// - `NotAppointmentParticipant` if the caller is neither its patient nor its doctor.
+        /// - `AppointmentNotBooked` if it is cancelled, fulfilled or no-show already.
+        /// - `AppointmentStarted` if its start has passed.
+        ///
+        /// Emits `AppointmentStatusChanged`; audit: `AppointmentCancelled`.
+        #[ink(message)]
+        pub fn cancel_appointment(&mut self, id: AppointmentId) -> Result<()> {
+            let caller = self.env().caller();
+            let appointment = self.get_appointment(id)?;
+            if caller != appointment.patient && caller != appointment.doctor {
+                return Err(Error::NotAppointmentParticipant);
+            }
+            if appointment.status != AppointmentStatus::Booked {
+                return Err(Error::AppointmentNotBooked);
+            }
+            if self.env().block_timestamp() >= appointment.start {
+                return Err(Error::AppointmentStarted);
+            }
+            self.booked_slots
+                .remove((appointment.doctor, appointment.start));
+            self.set_appointment_status(appointment, AppointmentStatus::Cancelled, caller)
+        }
+
+        /// Marks a booked appointment fulfilled, once it has started. Only its doctor may.
+        ///
+        /// # Errors
+        /// - `AppointmentNotFound` if there is no such appointment.
+        /// - `NotAppointmentParticipant` if the caller is not its doctor.
+        /// - `AppointmentNotBooked` if it is not booked any more.
+        /// - `AppointmentNotStarted` if its start is still ahead.
+        ///
+        /// Emits `AppointmentStatusChanged`; audit: `AppointmentFulfilled`.
+        #[ink(message)]
+        pub fn complete_appointment(&mut self, id: AppointmentId) -> Result<()> {
+            let appointment = self.ensure_doctor_can_close(id)?;
+            let doctor = appointment.doctor;
+            self.set_appointment_status(appointment, AppointmentStatus::Fulfilled, doctor)
+        }
+
+        /// Marks a booked appointment no-show, once it has started. Only its doctor may.
+        ///
+        /// # Errors
+        /// As `complete_appointment`.
+        ///
+        /// Emits `AppointmentStatusChanged`; audit: `AppointmentNoShow`.
+        #[ink(message)]
+        pub fn mark_no_show(&mut self, id: AppointmentId) -> Result<()> {
+            let appointment = self.ensure_doctor_can_close(id)?;
+            let doctor = appointment.doctor;
+            self.set_appointment_status(appointment, AppointmentStatus::NoShow, doctor)
+        }
+
+        /// One appointment, for its patient or its doctor.
+        ///
+        /// # Errors
+        /// - `AppointmentNotFound` if there is no such appointment.
+        /// - `NotPermitted` if the caller is neither its patient nor its doctor.
+        #[ink(message)]
+        pub fn appointment(&self, id: AppointmentId) -> Result<Appointment> {
+            let caller = self.env().caller();
+            let appointment = self.get_appointment(id)?;
+            if caller != appointment.patient && caller != appointment.doctor {
+                return Err(Error::NotPermitted);
+            }
+            Ok(appointment)
+        }
+
+        /// `GetAllAppointments`: one page of `account`'s appointments, as patient and as doctor,
+        /// oldest booking first. Only `account` itself may ask.
+        ///
+        /// # Errors
+        /// - `NotPermitted` if the caller is not `account`.
+        #[ink(message)]
+        pub fn get_all_appointments(
+            &self,
+            account: AccountId,
+            offset: u32,
+            limit: u32,
+        ) -> Result<Page<Appointment>> {
+            if self.env().caller() != account {
+                return Err(Error::NotPermitted);
+            }
+            let total = self.account_appointment_count.get(account).unwrap_or(0);
+            Ok(Page::collect(total, offset, limit, |position| {
+                let id = self.account_appointments.get((account, position))?;
+                self.appointments.get(id)
+            }))
+        }
+
+        // ------------------------------------------------------------------ consent
+
+        /// The calling patient lets a verified doctor read (and, with `write`, add to) their
+        /// records until `expires_at`. Granting again replaces the earlier grant (renewal, or
+        /// a new grant after a revocation). `wrapped_key` is the patient's record key sealed
+        /// to the doctor's public key.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if the caller is not a patient.
+        /// - `CannotGrantSelf` if `doctor` is the caller.
+        /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the doctor.
+        /// - `ExpiryInPast` if `expires_at` is not after the current block time.
+        /// - `WrappedKeyTooLong` if `wrapped_key` is longer than 128 bytes.
+        ///
+        /// Emits `AccessGranted`; audit: `AccessGranted`.
+        #[ink(message)]
+        pub fn grant_access(
+            &mut self,
+            doctor: AccountId,
+            write: bool,
+            expires_at: Timestamp,
+            wrapped_key: Vec<u8>,
+        ) -> Result<()> {
+            let patient = self.env().caller();
+            self.get_patient(patient)?;
+            if doctor == patient {
+                return Err(Error::CannotGrantSelf);
+            }
+            self.ensure_verified_doctor(doctor)?;
+            let now = self.env().block_timestamp();
+            if expires_at <= now {
+                return Err(Error::ExpiryInPast);
+            }
+            if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
+                return Err(Error::WrappedKeyTooLong);
+            }
+            if !self.grants.contains((patient, doctor)) {
+                let position = self.grantee_count.get(patient).unwrap_or(0);
+                let next = position.checked_add(1).ok_or(Error::Overflow)?;
+                self.grantees.insert((patient, position), &doctor);
+                self.grantee_count.insert(patient, &next);
+            }
+            let grant = Grant {
+                write,
+                granted_at: now,
+                expires_at,
+                revoked_at: None,
+                wrapped_key,
+            };
+            self.grants
+                .try_insert((patient, doctor), &grant)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::AccessGranted,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env().emit_event(AccessGranted {
+                patient,
+                doctor,
+                write,
+                expires_at,
+            });
+            Ok(())
+        }
+
+        /// The calling patient revokes a doctor's grant at once. The grant stays listed, with
+        /// its revocation time.
+        ///
+        /// # Errors
+        /// - `GrantNotFound` if the caller never granted `doctor` access.
+        /// - `GrantAlreadyRevoked` if the grant is revoked already.
+        ///
+        /// Emits `AccessRevoked`; audit: `AccessRevoked`.
+        #[ink(message)]
+        pub fn revoke_access(&mut self, doctor: AccountId) -> Result<()> {
+            let patient = self.env().caller();
+            let mut grant = self.grants.get((patient, doctor)).ok_or(Error::GrantNotFound)?;
+            if grant.revoked_at.is_some() {
+                return Err(Error::GrantAlreadyRevoked);
+            }
+            grant.revoked_at = Some(self.env().block_timestamp());
+            self.grants
+                .try_insert((patient, doctor), &grant)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::AccessRevoked,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env().emit_event(AccessRevoked { patient, doctor });
+            Ok(())
+        }
+
+        /// The grant `patient` gave `doctor`, for either of them.
+        ///
+        /// # Errors
+        /// - `NotPermitted` if the caller is neither `patient` nor `doctor`.
+        /// - `GrantNotFound` if there is none.
+        #[ink(message)]
+        pub fn grant(&self, patient: AccountId, doctor: AccountId) -> Result<Grant> {
+            let caller = self.env().caller();
+            if caller != patient && caller != doctor {
+                return Err(Error::NotPermitted);
+            }
+            self.grants.get((patient, doctor)).ok_or(Error::GrantNotFound)
+        }
+
+        /// One page of every grant `patient` ever gave (live, expired and revoked), in the
+        /// order the doctors were first granted. Only the patient may ask.
+        ///
+        /// # Errors
+        /// - `NotPermitted` if the caller is not `patient`.
+        #[ink(message)]
+        pub fn get_grants(
+            &self,
+            patient: AccountId,
+            offset: u32,
+            limit: u32,
+        ) -> Result<Page<GrantEntry>> {
+            if self.env().caller() != patient {
+                return Err(Error::NotPermitted);
+            }
+            let total = self.grantee_count.get(patient).unwrap_or(0);
+            Ok(Page::collect(total, offset, limit, |position| {
+                let doctor = self.grantees.get((patient, position))?;
+                let grant = self.grants.get((patient, doctor))?;
+                Some(GrantEntry { doctor, grant })
+            }))
+        }
+
+        // ------------------------------------------------------------------ records
+
+        /// `UploadDocument`: adds a reference to an encrypted file to `patient`'s record. The
+        /// caller is the patient or a verified doctor with a live write grant. With
+        /// `supersedes`, the named current document becomes `Superseded`.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if `patient` is not a patient.
+        /// - `AccessDenied` if the caller is not the patient and has no live write grant.
+        /// - `InvalidEncryptedCid` if `encrypted_cid` is empty or longer than 256 bytes.
+        /// - `WrappedKeyTooLong` if `wrapped_key` is longer than 128 bytes.
+        /// - `DocumentNotFound` / `DocumentNotCurrent` for `supersedes`.
+        ///
+        /// Emits `DocumentUploaded`; audit: `DocumentUploaded`.
+        #[ink(message)]
+        pub fn upload_document(
+            &mut self,
+            patient: AccountId,
+            encrypted_cid: Vec<u8>,
+            content_hash: Hash32,
+            kind: u16,
+            wrapped_key: Vec<u8>,
+            supersedes: Option<DocumentId>,
+        ) -> Result<DocumentId> {
+            let author = self.env().caller();
+            self.get_patient(patient)?;
+            self.ensure_write_access(patient, author)?;
+            if encrypted_cid.is_empty() || encrypted_cid.len() > MAX_ENCRYPTED_CID_LEN {
+                return Err(Error::InvalidEncryptedCid);
+            }
+            if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
+                return Err(Error::WrappedKeyTooLong);
+            }
+            let id = self.document_count.get(patient).unwrap_or(0);
+            let next = id.checked_add(1).ok_or(Error::Overflow)?;
+            let replaced = match supersedes {
+                Some(old_id) => {
+                    let mut old = self.get_document(patient, old_id)?;
+                    if old.status != DocumentStatus::Current {
+                        return Err(Error::DocumentNotCurrent);
+                    }
+                    old.status = DocumentStatus::Superseded;
+                    old.superseded_by = Some(id);
+                    Some(old)
+                }
+                None => None,
+            };
+            let document = Document {
+                id,
+                encrypted_cid,
+                content_hash,
+                kind,
+                wrapped_key,
+                author,
+                created_at: self.env().block_timestamp(),
+                status: DocumentStatus::Current,
+                supersedes,
+                superseded_by: None,
+            };
+            self.store_document(patient, &document)?;
+            if let Some(old) = replaced {
+                self.store_document(patient, &old)?;
+            }
+            self.document_count.insert(patient, &next);
+            self.append_audit(
+                patient,
+                author,
+                AuditAction::DocumentUploaded,
+                AuditSubject::Document(id),
+            )?;
+            self.env().emit_event(DocumentUploaded {
+                patient,
+                author,
+                id,
+                kind,
+                supersedes,
+            });
+            Ok(id)
+        }
+
+        /// Marks a current document entered-in-error. The patient may, and so may its author
+        /// while the author still has write access.
+        ///
+        /// # Errors
+        /// - `DocumentNotFound` if the patient has no such document.
+        /// - `NotDocumentAuthor` if the caller is neither the patient nor the author.
+        /// - `AccessDenied` if the caller is the author but has lost write access.
+        /// - `DocumentNotCurrent` if it is superseded or entered in error already.
+        ///
+        /// Emits `DocumentEnteredInError`; audit: `DocumentEnteredInError`.
+        #[ink(message)]
+        pub fn mark_document_entered_in_error(
+            &mut self,
+            patient: AccountId,
+            id: DocumentId,
+        ) -> Result<()> {
+            let caller = self.env().caller();
+            let mut document = self.get_document(patient, id)?;
+            if caller != patient && caller != document.author {
+                return Err(Error::NotDocumentAuthor);
+            }
+            self.ensure_write_access(patient, caller)?;
+            if document.status != DocumentStatus::Current {
+                return Err(Error::DocumentNotCurrent);
+            }
+            document.status = DocumentStatus::EnteredInError;
+            self.store_document(patient, &document)?;
+            self.append_audit(
+                patient,
+                caller,
+                AuditAction::DocumentEnteredInError,
+                AuditSubject::Document(id),
+            )?;
+            self.env().emit_event(DocumentEnteredInError {
+                patient,
+                by: caller,
+                id,
+            });
+            Ok(())
+        }
+
+        /// Opens one document: checks the caller's access and, for anyone but the patient,
+        /// logs the access (event and audit entry) before returning the document. This is the
+        /// message a doctor's client submits as a transaction to read a record.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if `patient` is not a patient.
+        /// - `AccessDenied` if the caller has no live grant or emergency access.
+        /// - `DocumentNotFound` if the patient has no such document.
+        ///
+        /// Emits `DocumentOpened` (not for the patient); audit: `DocumentOpened`.
+        #[ink(message)]
+        pub fn open_document(&mut self, patient: AccountId, id: DocumentId) -> Result<Document> {
+            let reader = self.env().caller();
+            self.get_patient(patient)?;
+            let access = self.ensure_read_access(patient, reader)?;
+            let document = self.get_document(patient, id)?;
+            if access != ReadAccess::Owner {
+                self.append_audit(
+                    patient,
+                    reader,
+                    AuditAction::DocumentOpened,
+                    AuditSubject::Document(id),
+                )?;
+                self.env().emit_event(DocumentOpened {
+                    patient,
+                    reader,
+                    id,
+                    emergency: access == ReadAccess::Emergency,
+                });
+            }
+            Ok(document)
+        }
+
+        /// `GetAllDocuments`: one page of `patient`'s documents, oldest first, for the patient
+        /// and for doctors with a live grant or emergency access. Listing is not logged; opening
+        /// a document with `open_document` is.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if `patient` is not a patient.
+        /// - `AccessDenied` if the caller has no live access.
+        #[ink(message)]
+        pub fn get_all_documents(
+            &self,
+            patient: AccountId,
+            offset: u32,
+            limit: u32,
+        ) -> Result<Page<Document>> {
+            self.get_patient(patient)?;
+            self.ensure_read_access(patient, self.env().caller())?;
+            let total = self.document_count.get(patient).unwrap_or(0);
+            Ok(Page::collect(total, offset, limit, |id| {
+                self.documents.get((patient, id))
+            }))
+        }
+
+        /// Break-glass: the calling verified doctor opens `patient`'s records (read) for
+        /// [`EMERGENCY_ACCESS_DURATION`] with the hash of a stated reason. Logged loudly.
+        ///
+        /// # Errors
+        /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the caller.
+        /// - `PatientNotRegistered` if `patient` is not a patient.
+        /// - `CannotGrantSelf` if the caller is `patient`.
+        /// - `EmergencyAccessActive` if the caller's emergency access is open already.
+        ///
+        /// Emits `EmergencyAccessOpened`; audit: `EmergencyAccessOpened`.
+        #[ink(message)]
+        pub fn open_emergency_access(
+            &mut self,
+            patient: AccountId,
+            reason_hash: Hash32,
+        ) -> Result<Timestamp> {
+            let doctor = self.env().caller();
+            self.ensure_verified_doctor(doctor)?;
+            self.get_patient(patient)?;
+            if doctor == patient {
+                return Err(Error::CannotGrantSelf);
+            }
+            let now = self.env().block_timestamp();
+            if self
+                .emergency_access
+                .get((patient, doctor))
+                .is_some_and(|access| access.is_live(now))
+            {
+                return Err(Error::EmergencyAccessActive);
+            }
+            let expires_at = now
+                .checked_add(EMERGENCY_ACCESS_DURATION)
+                .ok_or(Error::Overflow)?;
+            let access = EmergencyAccess {
+                opened_at: now,
+                expires_at,
+                reason_hash,
+                ended_at: None,
+            };
+            self.emergency_access.insert((patient, doctor), &access);
+            self.append_audit(
+                patient,
+                doctor,
+                AuditAction::EmergencyAccessOpened,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env().emit_event(EmergencyAccessOpened {
+                patient,
+                doctor,
+                expires_at,
+                reason_hash,
+            });
+            Ok(expires_at)
+        }
+
+        /// Ends `doctor`'s open emergency access to `patient` early. The patient or the doctor
+        /// may end it.
+        ///
+        /// # Errors
+        /// - `NotPermitted` if the caller is neither `patient` nor `doctor`.
+        /// - `EmergencyAccessNotFound` if no emergency access is open.
+        ///
+        /// Emits `EmergencyAccessEnded`; audit: `EmergencyAccessEnded`.
+        #[ink(message)]
+        pub fn end_emergency_access(&mut self, patient: AccountId, doctor: AccountId) -> Result<()> {
+            let caller = self.env().caller();
+            if caller != patient && caller != doctor {
+                return Err(Error::NotPermitted);
+            }
+            let now = self.env().block_timestamp();
+            let mut access = self
+                .emergency_access
+                .get((patient, doctor))
+                .filter(|access| access.is_live(now))
+                .ok_or(Error::EmergencyAccessNotFound)?;
+            access.ended_at = Some(now);
+            self.emergency_access.insert((patient, doctor), &access);
+            self.append_audit(
+                patient,
+                caller,
+                AuditAction::EmergencyAccessEnded,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env().emit_event(EmergencyAccessEnded {
+                patient,
+                doctor,
+                by: caller,
+            });
+            Ok(())
+        }
+
+        /// The latest emergency access `doctor` opened to `patient`, for either of them.
+        ///
+        /// # Errors
+        /// - `NotPermitted` if the caller is neither `patient` nor `doctor`.
+        /// - `EmergencyAccessNotFound` if the doctor never opened any.
+        #[ink(message)]
+        pub fn emergency_access(
+            &self,
+            patient: AccountId,
+            doctor: AccountId,
+        ) -> Result<EmergencyAccess> {
+            let caller = self.env().caller();
+            if caller != patient && caller != doctor {
+                return Err(Error::NotPermitted);
+            }
+            self.emergency_access
+                .get((patient, doctor))
+                .ok_or(Error::EmergencyAccessNotFound)
+        }
+
+        // ------------------------------------------------------------------ audit
+
+        /// One page of `patient`'s audit trail, oldest first. Only the patient may ask.
+        ///
+        /// # Errors
+        /// - `NotPermitted` if the caller is not `patient`.
+        #[ink(message)]
+        pub fn get_audit_trail(
+            &self,
+            patient: AccountId,
+            offset: u32,
+            limit: u32,
+        ) -> Result<Page<AuditEntry>> {
+            if self.env().caller() != patient {
+                return Err(Error::NotPermitted);
+            }
+            let total = self.audit_count.get(patient).unwrap_or(0);
+            Ok(Page::collect(total, offset, limit, |position| {
+                self.audit_entries.get((patient, position))
+            }))
+        }
+
+        // ------------------------------------------------------------------ helpers
+
+        fn ensure_admin(&self) -> Result<()> {
+            if self.env().caller() != self.admin {
+                return Err(Error::NotAdmin);
+            }
+            Ok(())
+        }
+
+        fn ensure_verifier(&self) -> Result<AccountId> {
+            let caller = self.env().caller();
+            if !self.verifiers.contains(caller) {
+                return Err(Error::NotVerifier);
+            }
+            Ok(caller)
+        }
+
+        fn get_patient(&self, account: AccountId) -> Result<Patient> {
+            self.patients.get(account).ok_or(Error::PatientNotRegistered)
+        }
+
+        fn get_doctor(&self, account: AccountId) -> Result<Doctor> {
+            self.doctors.get(account).ok_or(Error::DoctorNotRegistered)
+        }
+
+        fn get_appointment(&self, id: AppointmentId) -> Result<Appointment> {
+            self.appointments.get(id).ok_or(Error::AppointmentNotFound)
+        }
+
+        fn get_document(&self, patient: AccountId, id: DocumentId) -> Result<Document> {
+            self.documents
+                .get((patient, id))
+                .ok_or(Error::DocumentNotFound)
+        }
+
+        fn store_doctor(&mut self, account: AccountId, doctor: &Doctor) -> Result<()> {
+            self.doctors
+                .try_insert(account, doctor)
+                .map(|_| ())
+                .map_err(|_| Error::ValueTooLarge)
+        }
+
+        fn store_document(&mut self, patient: AccountId, document: &Document) -> Result<()> {
+            self.documents
+                .try_insert((patient, document.id), document)
+                .map(|_| ())
+                .map_err(|_| Error::ValueTooLarge)
+        }
+
+        /// The doctor's record if the doctor is verified and not suspended.
+        fn ensure_verified_doctor(&self, account: AccountId) -> Result<Doctor> {
+            let doctor = self.get_doctor(account)?;
+            match doctor.status {
+                DoctorStatus::Verified => Ok(doctor),
+                DoctorStatus::Pending => Err(Error::DoctorNotVerified),
+                DoctorStatus::Suspended => Err(Error::DoctorSuspended),
+            }
+        }
+
+        /// The doctor's record if `start` is a bookable slot of theirs right now.
+        fn ensure_slot_bookable(&self, doctor: AccountId, start: Timestamp) -> Result<Doctor> {
+            let record = self.ensure_verified_doctor(doctor)?;
+            let slot_ms = record.slot_ms();
+            if !is_slot_aligned(start, slot_ms) {
+                return Err(Error::SlotNotAligned);
+            }
+            if start <= self.env().block_timestamp() {
+                return Err(Error::SlotInPast);
+            }
+            let windows = self.availability.get(doctor).unwrap_or_default();
+            if !windows
+                .iter()
+                .any(|window| window.contains_slot(start, slot_ms))
+            {
+                return Err(Error::SlotOutsideAvailability);
+            }
+            if self.booked_slots.contains((doctor, start)) {
+                return Err(Error::SlotAlreadyBooked);
+            }
+            Ok(record)
+        }
+
+        /// The appointment if the caller is its doctor and it may be closed (fulfilled or
+        /// no-show) now.
+        fn ensure_doctor_can_close(&self, id: AppointmentId) -> Result<Appointment> {
+            let appointment = self.get_appointment(id)?;
+            if self.env().caller() != appointment.doctor {
+                return Err(Error::NotAppointmentParticipant);
+            }
+            if appointment.status != AppointmentStatus::Booked {
+                return Err(Error::AppointmentNotBooked);
+            }
+            if self.env().block_timestamp() < appointment.start {
+                return Err(Error::AppointmentNotStarted);
+            }
+            Ok(appointment)
+        }
+
+        /// How `reader` may read `patient`'s records right now.
+        fn ensure_read_access(&self, patient: AccountId, reader: AccountId) -> Result<ReadAccess> {
+            if reader == patient {
+                return Ok(ReadAccess::Owner);
+            }
+            // A suspended (or never verified) doctor opens nothing, whatever they hold.
+            self.ensure_verified_doctor(reader)
+                .map_err(|_| Error::AccessDenied)?;
+            let now = self.env().block_timestamp();
+            if self
+                .grants
+                .get((patient, reader))
+                .is_some_and(|grant| grant.is_live(now))
+            {
+                return Ok(ReadAccess::Grant);
+            }
+            if self
+                .emergency_access
+                .get((patient, reader))
+                .is_some_and(|access| access.is_live(now))
+            {
+                return Ok(ReadAccess::Emergency);
+            }
+            Err(Error::AccessDenied)
+        }
+
+        /// Ok if `author` may add to `patient`'s records: the patient, or a verified doctor
+        /// with a live write grant.
+        fn ensure_write_access(&self, patient: AccountId, author: AccountId) -> Result<()> {
+            if author == patient {
+                return Ok(());
+            }
+            self.ensure_verified_doctor(author)
+                .map_err(|_| Error::AccessDenied)?;
+            let now = self.env().block_timestamp();
+            match self.grants.get((patient, author)) {
+                Some(grant) if grant.write && grant.is_live(now) => Ok(()),
+                _ => Err(Error::AccessDenied),
+            }
+        }
+
+        fn set_appointment_status(
+            &mut self,
+            mut appointment: Appointment,
+            status: AppointmentStatus,
+            by: AccountId,
+        ) -> Result<()> {
+            appointment.status = status;
+            appointment.updated_at = self.env().block_timestamp();
+            self.appointments.insert(appointment.id, &appointment);
+            let action = match status {
+                AppointmentStatus::Booked => AuditAction::AppointmentBooked,
+                AppointmentStatus::Cancelled => AuditAction::AppointmentCancelled,
+                AppointmentStatus::Fulfilled => AuditAction::AppointmentFulfilled,
+                AppointmentStatus::NoShow => AuditAction::AppointmentNoShow,
+            };
+            self.append_audit(
+                appointment.patient,
+                by,
+                action,
+                AuditSubject::Appointment(appointment.id),
+            )?;
+            self.env().emit_event(AppointmentStatusChanged {
+                id: appointment.id,
+                patient: appointment.patient,
+                doctor: appointment.doctor,
+                status,
+                by,
+            });
+            Ok(())
+        }
+
+        fn index_appointment(&mut self, account: AccountId, id: AppointmentId) -> Result<()> {
+            let position = self.account_appointment_count.get(account).unwrap_or(0);
+            let next = position.checked_add(1).ok_or(Error::Overflow)?;
+            self.account_appointments.insert((account, position), &id);
+            self.account_appointment_count.insert(account, &next);
+            Ok(())
+        }
+
+        /// Adds a verified doctor to the verified list and to their specialty's list.
+        fn list_verified_doctor(&mut self, doctor: AccountId, specialty: &str) -> Result<()> {
+            let key = specialty_key(specialty);
+            let verified_position = self.verified_doctor_count;
+            let specialty_position = self.specialty_doctor_count.get(key).unwrap_or(0);
+            self.verified_doctor_count = verified_position
+                .checked_add(1)
+                .ok_or(Error::Overflow)?;
+            let specialty_total = specialty_position.checked_add(1).ok_or(Error::Overflow)?;
+            self.verified_doctors.insert(verified_position, &doctor);
+            self.specialty_doctors
+                .insert((key, specialty_position), &doctor);
+            self.specialty_doctor_count.insert(key, &specialty_total);
+            self.doctor_positions
+                .insert(doctor, &(verified_position, specialty_position));
+            Ok(())
+        }
+
+        /// Removes a doctor from the verified lists in O(1): the last entry of each list moves
+        /// into the freed position.
+        fn unlist_verified_doctor(&mut self, doctor: AccountId, specialty: &str) {
+            let Some((verified_position, specialty_position)) =
+                self.doctor_positions.take(doctor)
+            else {
+                return;
+            };
+            let key = specialty_key(specialty);
+
+            let last = self.verified_doctor_count.saturating_sub(1);
+            if let Some(moved) = self.verified_doctors.take(last) {
+                if verified_position != last {
+                    self.verified_doctors.insert(verified_position, &moved);
+                    if let Some((_, moved_specialty_position)) = self.doctor_positions.get(moved) {
+                        self.doctor_positions
+                            .insert(moved, &(verified_position, moved_specialty_position));
+                    }
+                }
+            }
+            self.verified_doctor_count = last;
+
+            let last = self
+                .specialty_doctor_count
+                .get(key)
+                .unwrap_or(0)
+                .saturating_sub(1);
+            if let Some(moved) = self.specialty_doctors.take((key, last)) {
+                if specialty_position != last {
+                    self.specialty_doctors
+                        .insert((key, specialty_position), &moved);
+                    if let Some((moved_verified_position, _)) = self.doctor_positions.get(moved) {
+                        self.doctor_positions
+                            .insert(moved, &(moved_verified_position, specialty_position));
+                    }
+                }
+            }
+            self.specialty_doctor_count.insert(key, &last);
+        }
+
+        fn append_audit(
+            &mut self,
+            patient: AccountId,
+            actor: AccountId,
+            action: AuditAction,
+            subject: AuditSubject,
+        ) -> Result<()> {
+            let position = self.audit_count.get(patient).unwrap_or(0);
+            let next = position.checked_add(1).ok_or(Error::Overflow)?;
+            let entry = AuditEntry {
+                actor,
+                action,
+                subject,
+                at: self.env().block_timestamp(),
+            };
+            self.audit_entries.insert((patient, position), &entry);
+            self.audit_count.insert(patient, &next);
+            Ok(())
+        }
+    }
+
+    impl Default for Ehr {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+}
+
+pub use self::ehr::{Ehr, EhrRef};
+
+#[cfg(test)]
+mod tests;

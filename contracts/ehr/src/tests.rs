@@ -1,0 +1,743 @@
+//! Off-chain unit tests of the contract logic (`#[ink::test]`). The same rules are proven
+//! against the compiled WASM in `contracts/drink-tests`.
+
+use crate::{
+    AppointmentStatus, AuditAction, AuditSubject, AvailabilityWindow, DocumentStatus,
+    DoctorStatus, Ehr, Error, Page, Timestamp, MAX_PAGE_SIZE, MS_PER_MINUTE,
+};
+use ink::env::{test, DefaultEnvironment};
+use ink::primitives::AccountId;
+use ink::scale::Encode;
+
+/// 30-minute slots.
+const SLOT: Timestamp = 30 * MS_PER_MINUTE;
+/// "Now" in the tests: a slot boundary well after the epoch.
+const NOW: Timestamp = 1_000 * SLOT;
+const DAY: Timestamp = 24 * 60 * MS_PER_MINUTE;
+
+fn accounts() -> test::DefaultAccounts<DefaultEnvironment> {
+    test::default_accounts::<DefaultEnvironment>()
+}
+
+fn set_caller(account: AccountId) {
+    test::set_caller::<DefaultEnvironment>(account);
+}
+
+fn set_now(now: Timestamp) {
+    test::set_block_timestamp::<DefaultEnvironment>(now);
+}
+
+fn event_count() -> usize {
+    test::recorded_events().count()
+}
+
+/// Alice deploys (admin) and appoints Bob as verifier; time is `NOW`.
+fn deploy() -> Ehr {
+    set_now(NOW);
+    set_caller(accounts().alice);
+    let mut ehr = Ehr::new();
+    ehr.add_verifier(accounts().bob).unwrap();
+    ehr
+}
+
+fn register_doctor(ehr: &mut Ehr, doctor: AccountId, specialty: &str) {
+    set_caller(doctor);
+    ehr.register_doctor("Dr. Who".into(), specialty.into(), [1; 32], [2; 32], 30)
+        .unwrap();
+}
+
+/// Charlie a verified cardiologist with a window [NOW + 1 day, + 4 h); Django a patient.
+fn deploy_with_doctor_and_patient() -> Ehr {
+    let mut ehr = deploy();
+    register_doctor(&mut ehr, accounts().charlie, "Cardiology");
+    set_caller(accounts().bob);
+    ehr.verify_doctor(accounts().charlie).unwrap();
+    set_caller(accounts().charlie);
+    ehr.publish_availability(NOW + DAY, NOW + DAY + 8 * SLOT).unwrap();
+    set_caller(accounts().django);
+    ehr.register_patient([9; 32]).unwrap();
+    ehr
+}
+
+#[ink::test]
+fn new_works() {
+    let ehr = deploy();
+    assert_eq!(ehr.admin(), Ok(accounts().alice));
+    assert_eq!(ehr.is_verifier(accounts().bob), Ok(true));
+    assert_eq!(ehr.verifier_count(), Ok(1));
+}
+
+#[ink::test]
+fn transfer_admin_works() {
+    let mut ehr = deploy();
+    ehr.transfer_admin(accounts().eve).unwrap();
+    set_caller(accounts().frank);
+    assert_eq!(ehr.accept_admin(), Err(Error::NotPendingAdmin));
+    set_caller(accounts().eve);
+    ehr.accept_admin().unwrap();
+    assert_eq!(ehr.admin(), Ok(accounts().eve));
+    set_caller(accounts().alice);
+    assert_eq!(ehr.add_verifier(accounts().frank), Err(Error::NotAdmin));
+}
+
+#[ink::test]
+fn add_verifier_by_stranger_fails() {
+    let mut ehr = deploy();
+    set_caller(accounts().eve);
+    assert_eq!(ehr.add_verifier(accounts().eve), Err(Error::NotAdmin));
+    set_caller(accounts().alice);
+    assert_eq!(ehr.add_verifier(accounts().bob), Err(Error::AlreadyVerifier));
+    ehr.remove_verifier(accounts().bob).unwrap();
+    assert_eq!(
+        ehr.remove_verifier(accounts().bob),
+        Err(Error::VerifierNotFound)
+    );
+    assert_eq!(ehr.verifier_count(), Ok(0));
+}
+
+#[ink::test]
+fn register_patient_works() {
+    let mut ehr = deploy();
+    set_caller(accounts().django);
+    ehr.register_patient([7; 32]).unwrap();
+    let patient = ehr.patient(accounts().django).unwrap();
+    assert_eq!(patient.public_key, [7; 32]);
+    assert_eq!(patient.registered_at, NOW);
+    assert_eq!(
+        ehr.register_patient([7; 32]),
+        Err(Error::PatientAlreadyRegistered)
+    );
+    assert_eq!(ehr.patient_count(), Ok(1));
+    let verification = ehr.patient_verification(accounts().eve).unwrap();
+    assert!(!verification.registered);
+}
+
+#[ink::test]
+fn verify_patient_works() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    // given an unverified doctor and a stranger
+    register_doctor(&mut ehr, accounts().eve, "Dermatology");
+    assert_eq!(
+        ehr.verify_patient(accounts().django),
+        Err(Error::NotPatientVerifier)
+    );
+    // when the verified doctor attests
+    set_now(NOW + 5);
+    set_caller(accounts().charlie);
+    ehr.verify_patient(accounts().django).unwrap();
+    // then
+    let verification = ehr.patient_verification(accounts().django).unwrap();
+    assert!(verification.registered);
+    assert_eq!(verification.verified_by, Some(accounts().charlie));
+    assert_eq!(verification.verified_at, Some(NOW + 5));
+    set_caller(accounts().bob);
+    assert_eq!(
+        ehr.verify_patient(accounts().django),
+        Err(Error::PatientAlreadyVerified)
+    );
+    assert_eq!(
+        ehr.verify_patient(accounts().frank),
+        Err(Error::PatientNotRegistered)
+    );
+}
+
+#[ink::test]
+fn register_doctor_with_bad_input_fails() {
+    let mut ehr = deploy();
+    set_caller(accounts().charlie);
+    let long = "x".repeat(65);
+    let cases = [
+        ("", "Cardiology", 30, Error::InvalidDisplayName),
+        ("   ", "Cardiology", 30, Error::InvalidDisplayName),
+        (long.as_str(), "Cardiology", 30, Error::InvalidDisplayName),
+        ("Dr. A\n", "Cardiology", 30, Error::InvalidDisplayName),
+        ("Dr. A", "", 30, Error::InvalidSpecialty),
+        ("Dr. A", long.as_str(), 30, Error::InvalidSpecialty),
+        ("Dr. A", "Cardiology", 4, Error::InvalidSlotLength),
+        ("Dr. A", "Cardiology", 481, Error::InvalidSlotLength),
+    ];
+    for (name, specialty, slot, error) in cases {
+        assert_eq!(
+            ehr.register_doctor(name.into(), specialty.into(), [0; 32], [0; 32], slot),
+            Err(error),
+            "{name:?} {specialty:?} {slot}"
+        );
+    }
+    assert_eq!(ehr.doctor_count(), Ok(0));
+    ehr.register_doctor("Dr. A".into(), "Cardiology".into(), [0; 32], [0; 32], 30)
+        .unwrap();
+    assert_eq!(
+        ehr.register_doctor("Dr. A".into(), "Cardiology".into(), [0; 32], [0; 32], 30),
+        Err(Error::DoctorAlreadyRegistered)
+    );
+    assert_eq!(
+        ehr.doctor(accounts().charlie).unwrap().status,
+        DoctorStatus::Pending
+    );
+}
+
+#[ink::test]
+fn get_all_doctors_works() {
+    let mut ehr = deploy();
+    // given three doctors, two cardiologists, all verified
+    let a = accounts();
+    register_doctor(&mut ehr, a.charlie, "Cardiology");
+    register_doctor(&mut ehr, a.django, "Dermatology");
+    register_doctor(&mut ehr, a.eve, "cardiology ");
+    register_doctor(&mut ehr, a.frank, "Cardiology");
+    set_caller(a.bob);
+    for doctor in [a.charlie, a.django, a.eve] {
+        ehr.verify_doctor(doctor).unwrap();
+    }
+    // when the first cardiologist is suspended
+    ehr.suspend_doctor(a.charlie).unwrap();
+    // then the lists hold the rest, and the specialty filter ignores case and spaces
+    let accounts_of = |page: Page<(AccountId, crate::Doctor)>| -> Vec<AccountId> {
+        page.items.into_iter().map(|(account, _)| account).collect()
+    };
+    let all = ehr.get_all_doctors(None, 0, 10).unwrap();
+    assert_eq!(all.total, 2);
+    let mut listed = accounts_of(all);
+    listed.sort();
+    let mut expected = vec![a.django, a.eve];
+    expected.sort();
+    assert_eq!(listed, expected);
+    let cardiologists = ehr
+        .get_all_doctors(Some("CARDIOLOGY".into()), 0, 10)
+        .unwrap();
+    assert_eq!(accounts_of(cardiologists), vec![a.eve]);
+    // and verifying again lists the doctor again
+    ehr.verify_doctor(a.charlie).unwrap();
+    let cardiologists = ehr
+        .get_all_doctors(Some("cardiology".into()), 0, 10)
+        .unwrap();
+    assert_eq!(cardiologists.total, 2);
+    assert_eq!(ehr.verified_doctor_count(), Ok(3));
+    assert_eq!(ehr.get_registered_doctors(0, 10).unwrap().total, 4);
+    assert_eq!(
+        ehr.verify_doctor(a.charlie),
+        Err(Error::DoctorAlreadyVerified)
+    );
+    ehr.suspend_doctor(a.frank).unwrap();
+    assert_eq!(
+        ehr.suspend_doctor(a.frank),
+        Err(Error::DoctorAlreadySuspended)
+    );
+    assert_eq!(ehr.verified_doctor_count(), Ok(3));
+}
+
+#[ink::test]
+fn pagination_is_capped() {
+    let mut ehr = deploy();
+    set_caller(accounts().django);
+    ehr.register_patient([0; 32]).unwrap();
+    for _ in 0..(MAX_PAGE_SIZE + 5) {
+        ehr.upload_document(accounts().django, vec![1; 8], [0; 32], 1, vec![], None)
+            .unwrap();
+    }
+    let page = ehr.get_all_documents(accounts().django, 0, u32::MAX).unwrap();
+    assert_eq!(page.items.len() as u32, MAX_PAGE_SIZE);
+    assert_eq!(page.total, MAX_PAGE_SIZE + 5);
+    let tail = ehr
+        .get_all_documents(accounts().django, MAX_PAGE_SIZE, 10)
+        .unwrap();
+    assert_eq!(tail.items.len(), 5);
+    assert_eq!(tail.items[0].id, MAX_PAGE_SIZE);
+    let past_end = ehr
+        .get_all_documents(accounts().django, u32::MAX, u32::MAX)
+        .unwrap();
+    assert!(past_end.items.is_empty());
+}
+
+#[ink::test]
+fn largest_page_fits_the_output_buffer() {
+    let document = crate::Document {
+        id: 0,
+        encrypted_cid: vec![0; crate::MAX_ENCRYPTED_CID_LEN],
+        content_hash: [0; 32],
+        kind: 0,
+        wrapped_key: vec![0; crate::MAX_WRAPPED_KEY_LEN],
+        author: accounts().alice,
+        created_at: 0,
+        status: DocumentStatus::Current,
+        supersedes: Some(0),
+        superseded_by: Some(0),
+    };
+    let page = Page {
+        items: vec![document; MAX_PAGE_SIZE as usize],
+        total: u32::MAX,
+    };
+    // Result<Result<Page, Error>, LangError> adds two bytes.
+    assert!(page.encode().len() + 2 < 16 * 1024, "{}", page.encode().len());
+}
+
+#[ink::test]
+fn publish_availability_with_bad_window_fails() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    set_caller(accounts().charlie);
+    let start = NOW + 2 * DAY;
+    assert_eq!(
+        ehr.publish_availability(start, start),
+        Err(Error::InvalidWindow)
+    );
+    assert_eq!(
+        ehr.publish_availability(start + 1, start + SLOT),
+        Err(Error::WindowNotAligned)
+    );
+    assert_eq!(
+        ehr.publish_availability(NOW - 2 * SLOT, NOW),
+        Err(Error::WindowInPast)
+    );
+    assert_eq!(
+        ehr.publish_availability(NOW + DAY + 7 * SLOT, NOW + DAY + 9 * SLOT),
+        Err(Error::WindowOverlaps)
+    );
+    // a window touching the end of another is fine
+    ehr.publish_availability(NOW + DAY + 8 * SLOT, NOW + DAY + 9 * SLOT)
+        .unwrap();
+    for i in 2..16 {
+        let start = NOW + i * DAY;
+        ehr.publish_availability(start, start + SLOT).unwrap();
+    }
+    assert_eq!(
+        ehr.publish_availability(NOW + 30 * DAY, NOW + 30 * DAY + SLOT),
+        Err(Error::TooManyWindows)
+    );
+    // windows that ended are dropped when publishing
+    set_now(NOW + 3 * DAY);
+    ehr.publish_availability(NOW + 30 * DAY, NOW + 30 * DAY + SLOT)
+        .unwrap();
+    let windows = ehr.get_availability(accounts().charlie).unwrap();
+    assert_eq!(windows.len(), 14);
+    assert!(windows.windows(2).all(|pair| pair[0].start < pair[1].start));
+    // an unverified doctor cannot publish
+    register_doctor(&mut ehr, accounts().eve, "Dermatology");
+    assert_eq!(
+        ehr.publish_availability(NOW + 40 * DAY, NOW + 40 * DAY + SLOT),
+        Err(Error::DoctorNotVerified)
+    );
+}
+
+#[ink::test]
+fn book_appointment_works() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    let slot = NOW + DAY + 2 * SLOT;
+    assert_eq!(ehr.check_doctor_availability(doctor, slot), Ok(true));
+    // when
+    set_caller(patient);
+    let id = ehr.book_appointment(doctor, slot).unwrap();
+    // then
+    let appointment = ehr.appointment(id).unwrap();
+    assert_eq!(appointment.status, AppointmentStatus::Booked);
+    assert_eq!(appointment.end, slot + SLOT);
+    assert_eq!(ehr.check_doctor_availability(doctor, slot), Ok(false));
+    assert_eq!(
+        ehr.book_appointment(doctor, slot),
+        Err(Error::SlotAlreadyBooked)
+    );
+    assert_eq!(ehr.get_all_appointments(patient, 0, 10).unwrap().total, 1);
+    set_caller(doctor);
+    assert_eq!(
+        ehr.get_all_appointments(doctor, 0, 10).unwrap().items,
+        vec![appointment]
+    );
+    assert_eq!(
+        ehr.get_all_appointments(patient, 0, 10),
+        Err(Error::NotPermitted)
+    );
+}
+
+#[ink::test]
+fn book_appointment_on_unavailable_slot_fails() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    let cases = [
+        (NOW + DAY + 1, Error::SlotNotAligned),
+        (NOW - SLOT, Error::SlotInPast),
+        (NOW, Error::SlotInPast),
+        (NOW + DAY - SLOT, Error::SlotOutsideAvailability),
+        (NOW + DAY + 8 * SLOT, Error::SlotOutsideAvailability),
+    ];
+    for (start, error) in cases {
+        assert_eq!(ehr.book_appointment(doctor, start), Err(error), "{start}");
+        assert_eq!(ehr.check_doctor_availability(doctor, start), Ok(false));
+    }
+    assert_eq!(
+        ehr.book_appointment(accounts().eve, NOW + DAY),
+        Err(Error::DoctorNotRegistered)
+    );
+    set_caller(accounts().frank);
+    assert_eq!(
+        ehr.book_appointment(doctor, NOW + DAY),
+        Err(Error::PatientNotRegistered)
+    );
+    // a doctor who is also a patient cannot book themselves
+    set_caller(doctor);
+    ehr.register_patient([3; 32]).unwrap();
+    assert_eq!(
+        ehr.book_appointment(doctor, NOW + DAY),
+        Err(Error::CannotBookSelf)
+    );
+}
+
+#[ink::test]
+fn cancel_appointment_frees_the_slot() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    let slot = NOW + DAY;
+    set_caller(patient);
+    let id = ehr.book_appointment(doctor, slot).unwrap();
+    set_caller(accounts().eve);
+    assert_eq!(
+        ehr.cancel_appointment(id),
+        Err(Error::NotAppointmentParticipant)
+    );
+    set_caller(doctor);
+    ehr.cancel_appointment(id).unwrap();
+    assert_eq!(ehr.cancel_appointment(id), Err(Error::AppointmentNotBooked));
+    assert_eq!(ehr.check_doctor_availability(doctor, slot), Ok(true));
+    set_caller(patient);
+    let again = ehr.book_appointment(doctor, slot).unwrap();
+    assert_ne!(again, id);
+    assert_eq!(
+        ehr.appointment(id).unwrap().status,
+        AppointmentStatus::Cancelled
+    );
+}
+
+#[ink::test]
+fn appointment_lifecycle_after_start() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    let first = ehr.book_appointment(doctor, NOW + DAY).unwrap();
+    let second = ehr.book_appointment(doctor, NOW + DAY + SLOT).unwrap();
+    set_caller(doctor);
+    assert_eq!(
+        ehr.complete_appointment(first),
+        Err(Error::AppointmentNotStarted)
+    );
+    // when the slots have started
+    set_now(NOW + DAY + SLOT);
+    set_caller(patient);
+    assert_eq!(ehr.cancel_appointment(first), Err(Error::AppointmentStarted));
+    assert_eq!(
+        ehr.complete_appointment(first),
+        Err(Error::NotAppointmentParticipant)
+    );
+    set_caller(doctor);
+    ehr.complete_appointment(first).unwrap();
+    ehr.mark_no_show(second).unwrap();
+    assert_eq!(ehr.mark_no_show(first), Err(Error::AppointmentNotBooked));
+    assert_eq!(
+        ehr.complete_appointment(second),
+        Err(Error::AppointmentNotBooked)
+    );
+    assert_eq!(
+        ehr.appointment(first).unwrap().status,
+        AppointmentStatus::Fulfilled
+    );
+    assert_eq!(
+        ehr.appointment(second).unwrap().status,
+        AppointmentStatus::NoShow
+    );
+    assert_eq!(ehr.appointment(99), Err(Error::AppointmentNotFound));
+}
+
+#[ink::test]
+fn suspended_doctor_is_not_bookable() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    set_caller(accounts().bob);
+    ehr.suspend_doctor(accounts().charlie).unwrap();
+    set_caller(accounts().django);
+    assert_eq!(
+        ehr.book_appointment(accounts().charlie, NOW + DAY),
+        Err(Error::DoctorSuspended)
+    );
+}
+
+#[ink::test]
+fn withdraw_availability_works() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    set_caller(accounts().charlie);
+    assert_eq!(
+        ehr.withdraw_availability(NOW + DAY + SLOT),
+        Err(Error::WindowNotFound)
+    );
+    ehr.withdraw_availability(NOW + DAY).unwrap();
+    assert_eq!(
+        ehr.get_availability(accounts().charlie),
+        Ok(Vec::<AvailabilityWindow>::new())
+    );
+    assert_eq!(
+        ehr.check_doctor_availability(accounts().charlie, NOW + DAY),
+        Ok(false)
+    );
+}
+
+#[ink::test]
+fn grant_access_works() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(doctor);
+    assert_eq!(
+        ehr.get_all_documents(patient, 0, 10),
+        Err(Error::AccessDenied)
+    );
+    // when the patient grants read access for a day
+    set_caller(patient);
+    ehr.grant_access(doctor, false, NOW + DAY, vec![5; 80])
+        .unwrap();
+    // then the doctor can list and open, but not write
+    ehr.upload_document(patient, vec![1; 40], [2; 32], 7, vec![], None)
+        .unwrap();
+    set_caller(doctor);
+    assert_eq!(ehr.get_all_documents(patient, 0, 10).unwrap().total, 1);
+    let before = event_count();
+    assert_eq!(ehr.open_document(patient, 0).unwrap().kind, 7);
+    assert_eq!(event_count(), before + 1);
+    assert_eq!(
+        ehr.upload_document(patient, vec![1; 40], [2; 32], 7, vec![], None),
+        Err(Error::AccessDenied)
+    );
+    // and at expiry everything closes
+    set_now(NOW + DAY);
+    assert_eq!(ehr.open_document(patient, 0), Err(Error::AccessDenied));
+    assert_eq!(
+        ehr.get_all_documents(patient, 0, 10),
+        Err(Error::AccessDenied)
+    );
+    let grant = ehr.grant(patient, doctor).unwrap();
+    assert!(!grant.is_live(NOW + DAY));
+    assert_eq!(grant.wrapped_key, vec![5; 80]);
+}
+
+#[ink::test]
+fn grant_access_with_bad_input_fails() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    register_doctor(&mut ehr, accounts().eve, "Dermatology");
+    set_caller(patient);
+    assert_eq!(
+        ehr.grant_access(doctor, true, NOW, vec![]),
+        Err(Error::ExpiryInPast)
+    );
+    assert_eq!(
+        ehr.grant_access(doctor, true, NOW + 1, vec![0; 129]),
+        Err(Error::WrappedKeyTooLong)
+    );
+    assert_eq!(
+        ehr.grant_access(accounts().eve, true, NOW + 1, vec![]),
+        Err(Error::DoctorNotVerified)
+    );
+    assert_eq!(
+        ehr.grant_access(patient, true, NOW + 1, vec![]),
+        Err(Error::CannotGrantSelf)
+    );
+    set_caller(accounts().frank);
+    assert_eq!(
+        ehr.grant_access(doctor, true, NOW + 1, vec![]),
+        Err(Error::PatientNotRegistered)
+    );
+    set_caller(patient);
+    assert_eq!(ehr.get_grants(patient, 0, 10).unwrap().total, 0);
+}
+
+#[ink::test]
+fn revoke_access_works() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    assert_eq!(ehr.revoke_access(doctor), Err(Error::GrantNotFound));
+    ehr.grant_access(doctor, true, NOW + DAY, vec![]).unwrap();
+    ehr.revoke_access(doctor).unwrap();
+    assert_eq!(ehr.revoke_access(doctor), Err(Error::GrantAlreadyRevoked));
+    set_caller(doctor);
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None),
+        Err(Error::AccessDenied)
+    );
+    // granting again after a revocation works and lists the doctor once
+    set_caller(patient);
+    ehr.grant_access(doctor, true, NOW + DAY, vec![]).unwrap();
+    let grants = ehr.get_grants(patient, 0, 10).unwrap();
+    assert_eq!(grants.total, 1);
+    assert_eq!(grants.items[0].doctor, doctor);
+    assert!(grants.items[0].grant.is_live(NOW));
+    set_caller(doctor);
+    assert_eq!(ehr.get_grants(patient, 0, 10), Err(Error::NotPermitted));
+    ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None)
+        .unwrap();
+}
+
+#[ink::test]
+fn suspended_doctor_with_grant_is_refused() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, true, NOW + DAY, vec![]).unwrap();
+    set_caller(accounts().bob);
+    ehr.suspend_doctor(doctor).unwrap();
+    set_caller(doctor);
+    assert_eq!(
+        ehr.get_all_documents(patient, 0, 10),
+        Err(Error::AccessDenied)
+    );
+}
+
+#[ink::test]
+fn upload_document_supersedes_and_marks_in_error() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, true, NOW + DAY, vec![]).unwrap();
+    assert_eq!(
+        ehr.upload_document(patient, vec![], [0; 32], 1, vec![], None),
+        Err(Error::InvalidEncryptedCid)
+    );
+    assert_eq!(
+        ehr.upload_document(patient, vec![0; 257], [0; 32], 1, vec![], None),
+        Err(Error::InvalidEncryptedCid)
+    );
+    assert_eq!(
+        ehr.upload_document(patient, vec![0; 1], [0; 32], 1, vec![0; 129], None),
+        Err(Error::WrappedKeyTooLong)
+    );
+    assert_eq!(
+        ehr.upload_document(patient, vec![0; 1], [0; 32], 1, vec![], Some(0)),
+        Err(Error::DocumentNotFound)
+    );
+    let first = ehr
+        .upload_document(patient, vec![1], [1; 32], 1, vec![], None)
+        .unwrap();
+    // when the doctor supersedes it
+    set_caller(doctor);
+    let second = ehr
+        .upload_document(patient, vec![2], [2; 32], 1, vec![], Some(first))
+        .unwrap();
+    // then
+    let old = ehr.open_document(patient, first).unwrap();
+    assert_eq!(old.status, DocumentStatus::Superseded);
+    assert_eq!(old.superseded_by, Some(second));
+    assert_eq!(
+        ehr.upload_document(patient, vec![3], [3; 32], 1, vec![], Some(first)),
+        Err(Error::DocumentNotCurrent)
+    );
+    // the author marks their document entered-in-error; a stranger cannot
+    set_caller(accounts().eve);
+    assert_eq!(
+        ehr.mark_document_entered_in_error(patient, second),
+        Err(Error::NotDocumentAuthor)
+    );
+    set_caller(doctor);
+    ehr.mark_document_entered_in_error(patient, second).unwrap();
+    assert_eq!(
+        ehr.mark_document_entered_in_error(patient, second),
+        Err(Error::DocumentNotCurrent)
+    );
+    set_caller(patient);
+    assert_eq!(
+        ehr.open_document(patient, second).unwrap().status,
+        DocumentStatus::EnteredInError
+    );
+}
+
+#[ink::test]
+fn emergency_access_works() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.upload_document(patient, vec![1], [1; 32], 1, vec![], None)
+        .unwrap();
+    // when the doctor breaks the glass
+    set_caller(doctor);
+    let expires_at = ehr.open_emergency_access(patient, [4; 32]).unwrap();
+    assert_eq!(expires_at, NOW + crate::EMERGENCY_ACCESS_DURATION);
+    assert_eq!(
+        ehr.open_emergency_access(patient, [4; 32]),
+        Err(Error::EmergencyAccessActive)
+    );
+    // then the doctor can read (not write) until it expires
+    ehr.open_document(patient, 0).unwrap();
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [1; 32], 1, vec![], None),
+        Err(Error::AccessDenied)
+    );
+    set_now(expires_at);
+    assert_eq!(ehr.open_document(patient, 0), Err(Error::AccessDenied));
+    assert_eq!(
+        ehr.end_emergency_access(patient, doctor),
+        Err(Error::EmergencyAccessNotFound)
+    );
+    // and a new one can be ended early by the patient
+    ehr.open_emergency_access(patient, [5; 32]).unwrap();
+    set_caller(accounts().eve);
+    assert_eq!(
+        ehr.end_emergency_access(patient, doctor),
+        Err(Error::NotPermitted)
+    );
+    set_caller(patient);
+    ehr.end_emergency_access(patient, doctor).unwrap();
+    set_caller(doctor);
+    assert_eq!(ehr.open_document(patient, 0), Err(Error::AccessDenied));
+    assert_eq!(
+        ehr.emergency_access(patient, doctor).unwrap().ended_at,
+        Some(expires_at)
+    );
+}
+
+#[ink::test]
+fn get_audit_trail_works() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    let id = ehr.book_appointment(doctor, NOW + DAY).unwrap();
+    ehr.grant_access(doctor, false, NOW + DAY, vec![]).unwrap();
+    ehr.upload_document(patient, vec![1], [1; 32], 1, vec![], None)
+        .unwrap();
+    set_caller(doctor);
+    ehr.open_document(patient, 0).unwrap();
+    set_caller(patient);
+    ehr.open_document(patient, 0).unwrap(); // the patient's own reads are not logged
+    ehr.revoke_access(doctor).unwrap();
+    let trail = ehr.get_audit_trail(patient, 0, 50).unwrap();
+    let lines: Vec<(AccountId, AuditAction, AuditSubject)> = trail
+        .items
+        .iter()
+        .map(|entry| (entry.actor, entry.action, entry.subject))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (patient, AuditAction::PatientRegistered, AuditSubject::Record),
+            (
+                patient,
+                AuditAction::AppointmentBooked,
+                AuditSubject::Appointment(id)
+            ),
+            (
+                patient,
+                AuditAction::AccessGranted,
+                AuditSubject::Account(doctor)
+            ),
+            (
+                patient,
+                AuditAction::DocumentUploaded,
+                AuditSubject::Document(0)
+            ),
+            (doctor, AuditAction::DocumentOpened, AuditSubject::Document(0)),
+            (
+                patient,
+                AuditAction::AccessRevoked,
+                AuditSubject::Account(doctor)
+            ),
+        ]
+    );
+    set_caller(doctor);
+    assert_eq!(
+        ehr.get_audit_trail(patient, 0, 50),
+        Err(Error::NotPermitted)
+    );
+}

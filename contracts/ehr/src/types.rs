@@ -1,0 +1,395 @@
+//! Values the contract stores and returns, the limits that bound them, and the pure rules
+//! (slot arithmetic, pagination) that do not touch storage.
+//!
+//! Nothing here is personal health information: accounts, hashes, codes, encrypted bytes,
+//! times, and a doctor's public professional data (display name and specialty).
+
+use ink::prelude::{string::String, vec::Vec};
+use ink::primitives::AccountId;
+
+/// Milliseconds since the Unix epoch, as `block_timestamp()` returns it.
+pub type Timestamp = u64;
+
+/// A 32-byte public key (X25519) used to seal keys to an account.
+pub type PublicKey = [u8; 32];
+
+/// A 32-byte hash (content hash, licence hash, reason hash).
+pub type Hash32 = [u8; 32];
+
+/// Identifier of an appointment, unique in the contract.
+pub type AppointmentId = u64;
+
+/// Identifier of a document, unique per patient (its position in the patient's record).
+pub type DocumentId = u32;
+
+/// Most items a paginated query returns; a larger `limit` is clamped to this. Chosen so that
+/// the largest page (documents at their maximum sizes) stays far below the 16 KiB output buffer.
+pub const MAX_PAGE_SIZE: u32 = 20;
+
+/// Longest doctor display name, in bytes of UTF-8.
+pub const MAX_DISPLAY_NAME_LEN: usize = 64;
+
+/// Longest doctor specialty, in bytes of UTF-8.
+pub const MAX_SPECIALTY_LEN: usize = 64;
+
+/// Shortest bookable slot, in minutes.
+pub const MIN_SLOT_MINUTES: u16 = 5;
+
+/// Longest bookable slot, in minutes (8 hours).
+pub const MAX_SLOT_MINUTES: u16 = 480;
+
+/// Most availability windows a doctor may have published at once.
+pub const MAX_AVAILABILITY_WINDOWS: u32 = 16;
+
+/// Longest encrypted IPFS reference (nonce + ciphertext + tag), in bytes.
+pub const MAX_ENCRYPTED_CID_LEN: usize = 256;
+
+/// Longest wrapped (sealed) key on a grant or a document, in bytes.
+pub const MAX_WRAPPED_KEY_LEN: usize = 128;
+
+/// How long emergency ("break-glass") access lasts once opened: one hour, in milliseconds.
+pub const EMERGENCY_ACCESS_DURATION: Timestamp = 60 * 60 * 1000;
+
+/// Milliseconds in a minute.
+pub const MS_PER_MINUTE: Timestamp = 60 * 1000;
+
+/// A registered patient. No name and no health data: only a key and times.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patient {
+    /// Public X25519 key that keys for this patient's records are sealed to.
+    pub public_key: PublicKey,
+    /// When the patient registered.
+    pub registered_at: Timestamp,
+    /// Who attested the patient's identity (a verified doctor or a verifier), if anyone has.
+    pub verified_by: Option<AccountId>,
+    /// When the identity was attested.
+    pub verified_at: Option<Timestamp>,
+}
+
+/// Answer to "is this account a patient, and who verified it when" (`PatientVerification`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientVerification {
+    /// Whether the account is a registered patient.
+    pub registered: bool,
+    /// Who attested the patient's identity, if anyone has.
+    pub verified_by: Option<AccountId>,
+    /// When the identity was attested.
+    pub verified_at: Option<Timestamp>,
+}
+
+/// Where a doctor stands with the verifiers.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoctorStatus {
+    /// Registered, waiting for a verifier.
+    Pending,
+    /// Verified by a verifier: can be booked, granted access, and attest patients.
+    Verified,
+    /// Suspended by a verifier: not bookable, and every grant to the doctor opens nothing.
+    Suspended,
+}
+
+/// A doctor's public professional profile.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doctor {
+    /// Public display name (1..=64 bytes).
+    pub display_name: String,
+    /// Public specialty (1..=64 bytes), e.g. "cardiology".
+    pub specialty: String,
+    /// Hash of the doctor's licence document; the licence itself stays off chain.
+    pub licence_hash: Hash32,
+    /// Public X25519 key that patients seal record keys to.
+    pub public_key: PublicKey,
+    /// Length of one appointment slot in minutes (5..=480); windows and bookings align to it.
+    pub slot_minutes: u16,
+    /// Verification status.
+    pub status: DoctorStatus,
+    /// When the doctor registered.
+    pub registered_at: Timestamp,
+    /// The verifier who last changed the status, if any.
+    pub status_changed_by: Option<AccountId>,
+    /// When the status last changed, if ever.
+    pub status_changed_at: Option<Timestamp>,
+}
+
+impl Doctor {
+    /// Slot length in milliseconds.
+    pub fn slot_ms(&self) -> Timestamp {
+        Timestamp::from(self.slot_minutes).saturating_mul(MS_PER_MINUTE)
+    }
+}
+
+/// A period a doctor is open for bookings: `[start, end)`, both slot-aligned.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AvailabilityWindow {
+    /// First bookable instant (inclusive).
+    pub start: Timestamp,
+    /// End of the window (exclusive): the last slot starts at `end - slot length`.
+    pub end: Timestamp,
+}
+
+impl AvailabilityWindow {
+    /// Whether the two half-open windows share any instant.
+    pub fn overlaps(&self, other: &AvailabilityWindow) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    /// Whether a slot `[start, start + slot_ms)` lies entirely inside the window.
+    pub fn contains_slot(&self, start: Timestamp, slot_ms: Timestamp) -> bool {
+        start >= self.start
+            && start
+                .checked_add(slot_ms)
+                .is_some_and(|slot_end| slot_end <= self.end)
+    }
+}
+
+/// Where an appointment is in its life (FHIR appointment status names).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppointmentStatus {
+    /// Booked and upcoming (or under way).
+    Booked,
+    /// Cancelled before its start by the patient or the doctor; the slot is free again.
+    Cancelled,
+    /// Took place: marked by the doctor after the start.
+    Fulfilled,
+    /// The patient did not come: marked by the doctor after the start.
+    NoShow,
+}
+
+/// A booked slot.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    /// Contract-wide identifier.
+    pub id: AppointmentId,
+    /// The patient who booked.
+    pub patient: AccountId,
+    /// The doctor booked.
+    pub doctor: AccountId,
+    /// Slot start.
+    pub start: Timestamp,
+    /// Slot end (start + the doctor's slot length at booking time).
+    pub end: Timestamp,
+    /// Current status.
+    pub status: AppointmentStatus,
+    /// When it was booked.
+    pub booked_at: Timestamp,
+    /// When the status last changed.
+    pub updated_at: Timestamp,
+}
+
+/// A patient's consent for one doctor: read, or read and write, until `expires_at`.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Whether the doctor may also add documents.
+    pub write: bool,
+    /// When the grant was (last) given.
+    pub granted_at: Timestamp,
+    /// When it stops opening anything (exclusive).
+    pub expires_at: Timestamp,
+    /// When the patient revoked it, if they did.
+    pub revoked_at: Option<Timestamp>,
+    /// The patient's record key sealed to the doctor's public key (at most 128 bytes).
+    pub wrapped_key: Vec<u8>,
+}
+
+impl Grant {
+    /// Whether the grant opens anything at `now`: not revoked and not expired.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// A grant together with the doctor it was given to, as listed for a patient.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantEntry {
+    /// The doctor the grant was given to.
+    pub doctor: AccountId,
+    /// The grant.
+    pub grant: Grant,
+}
+
+/// Where a document stands (FHIR DocumentReference status names).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentStatus {
+    /// The document in force.
+    Current,
+    /// Replaced by a newer document.
+    Superseded,
+    /// Added by mistake; kept for the trail but not to be used.
+    EnteredInError,
+}
+
+/// A reference to an encrypted file on IPFS. Only ciphertext and hashes live here.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Identifier within the patient's record.
+    pub id: DocumentId,
+    /// The IPFS CID, encrypted (1..=256 bytes).
+    pub encrypted_cid: Vec<u8>,
+    /// Hash of the plaintext file, to check integrity after decryption.
+    pub content_hash: Hash32,
+    /// Document kind code (the client maps codes to names, e.g. LOINC document classes).
+    pub kind: u16,
+    /// The document key wrapped with the patient's record key (0..=128 bytes).
+    pub wrapped_key: Vec<u8>,
+    /// Who added it: the patient or a doctor with a write grant.
+    pub author: AccountId,
+    /// When it was added.
+    pub created_at: Timestamp,
+    /// Current, superseded, or entered in error.
+    pub status: DocumentStatus,
+    /// The document this one replaced, if any.
+    pub supersedes: Option<DocumentId>,
+    /// The document that replaced this one, if any.
+    pub superseded_by: Option<DocumentId>,
+}
+
+/// Emergency ("break-glass") access of one doctor to one patient's records.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmergencyAccess {
+    /// When the doctor opened it.
+    pub opened_at: Timestamp,
+    /// When it ends by itself (`opened_at + EMERGENCY_ACCESS_DURATION`).
+    pub expires_at: Timestamp,
+    /// Hash of the stated reason (the reason text stays off chain).
+    pub reason_hash: Hash32,
+    /// When the patient or the doctor ended it early, if they did.
+    pub ended_at: Option<Timestamp>,
+}
+
+impl EmergencyAccess {
+    /// Whether the access is open at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.ended_at.is_none() && now < self.expires_at
+    }
+}
+
+/// What happened, in an audit entry.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// The patient registered.
+    PatientRegistered,
+    /// A doctor or verifier attested the patient's identity.
+    PatientVerified,
+    /// An appointment was booked.
+    AppointmentBooked,
+    /// An appointment was cancelled.
+    AppointmentCancelled,
+    /// An appointment was marked fulfilled.
+    AppointmentFulfilled,
+    /// An appointment was marked no-show.
+    AppointmentNoShow,
+    /// The patient granted (or renewed) a doctor's access.
+    AccessGranted,
+    /// The patient revoked a doctor's access.
+    AccessRevoked,
+    /// A document was added.
+    DocumentUploaded,
+    /// A document was marked entered-in-error.
+    DocumentEnteredInError,
+    /// A doctor opened a document.
+    DocumentOpened,
+    /// A doctor opened emergency access.
+    EmergencyAccessOpened,
+    /// Emergency access was ended early.
+    EmergencyAccessEnded,
+}
+
+/// What an audit entry is about.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSubject {
+    /// The patient's record as a whole.
+    Record,
+    /// Another account (the doctor a grant or emergency access concerns).
+    Account(AccountId),
+    /// An appointment.
+    Appointment(AppointmentId),
+    /// A document of the patient.
+    Document(DocumentId),
+}
+
+/// One line of a patient's audit trail.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Who did it.
+    pub actor: AccountId,
+    /// What they did.
+    pub action: AuditAction,
+    /// What it was done to.
+    pub subject: AuditSubject,
+    /// When (block timestamp).
+    pub at: Timestamp,
+}
+
+/// One page of a list, and the number of items in the whole list.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// Items `offset..offset + limit` of the list (fewer at its end).
+    pub items: Vec<T>,
+    /// Items in the whole list.
+    pub total: u32,
+}
+
+impl<T> Page<T> {
+    /// Collects items `offset..offset + min(limit, MAX_PAGE_SIZE)` of a list of `total` items,
+    /// reading each with `item_at`. Positions `item_at` cannot read are skipped. The work is
+    /// bounded by `MAX_PAGE_SIZE` whatever the caller passes.
+    pub fn collect(
+        total: u32,
+        offset: u32,
+        limit: u32,
+        item_at: impl FnMut(u32) -> Option<T>,
+    ) -> Self {
+        let end = offset.saturating_add(limit.min(MAX_PAGE_SIZE)).min(total);
+        let items = (offset..end).filter_map(item_at).collect();
+        Page { items, total }
+    }
+}
+
+/// Whether `instant` lies on a boundary of `slot_ms`-long slots counted from the epoch.
+pub fn is_slot_aligned(instant: Timestamp, slot_ms: Timestamp) -> bool {
+    slot_ms != 0 && instant % slot_ms == 0
+}
+
+/// Whether a display name or specialty is acceptable: non-empty, at most `max` bytes, no
+/// control characters.
+pub fn is_valid_label(label: &str, max: usize) -> bool {
+    !label.trim().is_empty() && label.len() <= max && !label.chars().any(char::is_control)
+}
+
+/// Key under which verified doctors of one specialty are indexed: the Blake2x256 hash of the
+/// specialty, ASCII-lowercased and trimmed, so "Cardiology " and "cardiology" match.
+pub fn specialty_key(specialty: &str) -> Hash32 {
+    let normalized: Vec<u8> = specialty.trim().bytes().map(|b| b.to_ascii_lowercase()).collect();
+    let mut out = [0u8; 32];
+    ink::env::hash_bytes::<ink::env::hash::Blake2x256>(&normalized, &mut out);
+    out
+}
