@@ -18,6 +18,9 @@
 
 pub mod errors;
 pub mod events;
+// parity-scale-codec's derive casts variant indices of data-carrying enums (`AuditSubject`) to
+// `u8`, which the `cast_possible_truncation` lint that `cargo contract build` enforces flags.
+#[allow(clippy::cast_possible_truncation)]
 pub mod types;
 
 pub use errors::{Error, Result};

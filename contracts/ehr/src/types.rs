@@ -376,7 +376,7 @@ impl<T> Page<T> {
 
 /// Whether `instant` lies on a boundary of `slot_ms`-long slots counted from the epoch.
 pub fn is_slot_aligned(instant: Timestamp, slot_ms: Timestamp) -> bool {
-    slot_ms != 0 && instant % slot_ms == 0
+    instant.checked_rem(slot_ms) == Some(0)
 }
 
 /// Whether a display name or specialty is acceptable: non-empty, at most `max` bytes, no
