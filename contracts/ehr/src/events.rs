@@ -1,8 +1,6 @@
 //! Events: one for every state change. Accounts that clients filter by are topics.
 
-use crate::types::{
-    AppointmentId, AppointmentStatus, DocumentId, Hash32, Timestamp,
-};
+use crate::types::{AppointmentId, AppointmentStatus, DocumentId, Hash32, Timestamp};
 use ink::primitives::AccountId;
 
 /// The admin proposed `to` as the next admin; `to` takes over with `accept_admin`.

@@ -200,7 +200,8 @@ mod ehr {
                 return Err(Error::AlreadyVerifier);
             }
             self.verifier_count = self.verifier_count.checked_add(1).ok_or(Error::Overflow)?;
-            self.verifiers.insert(verifier, &self.env().block_timestamp());
+            self.verifiers
+                .insert(verifier, &self.env().block_timestamp());
             self.env().emit_event(VerifierAdded { verifier });
             Ok(())
         }
@@ -432,8 +433,7 @@ mod ehr {
             record.status_changed_by = Some(verifier);
             record.status_changed_at = Some(self.env().block_timestamp());
             self.store_doctor(doctor, &record)?;
-            self.env()
-                .emit_event(DoctorVerified { doctor, verifier });
+            self.env().emit_event(DoctorVerified { doctor, verifier });
             Ok(())
         }
 
@@ -460,8 +460,7 @@ mod ehr {
             record.status_changed_by = Some(verifier);
             record.status_changed_at = Some(self.env().block_timestamp());
             self.store_doctor(doctor, &record)?;
-            self.env()
-                .emit_event(DoctorSuspended { doctor, verifier });
+            self.env().emit_event(DoctorSuspended { doctor, verifier });
             Ok(())
         }
 
@@ -534,10 +533,15 @@ mod ehr {
             offset: u32,
             limit: u32,
         ) -> Result<Page<(AccountId, Doctor)>> {
-            Ok(Page::collect(self.doctor_count, offset, limit, |position| {
-                let account = self.doctor_accounts.get(position)?;
-                self.doctors.get(account).map(|doctor| (account, doctor))
-            }))
+            Ok(Page::collect(
+                self.doctor_count,
+                offset,
+                limit,
+                |position| {
+                    let account = self.doctor_accounts.get(position)?;
+                    self.doctors.get(account).map(|doctor| (account, doctor))
+                },
+            ))
         }
 
         // ------------------------------------------------------------------ schedule
@@ -632,7 +636,11 @@ mod ehr {
         /// # Errors
         /// None: an unknown doctor is simply not available.
         #[ink(message)]
-        pub fn check_doctor_availability(&self, doctor: AccountId, start: Timestamp) -> Result<bool> {
+        pub fn check_doctor_availability(
+            &self,
+            doctor: AccountId,
+            start: Timestamp,
+        ) -> Result<bool> {
             Ok(self.ensure_slot_bookable(doctor, start).is_ok())
         }
 
@@ -863,7 +871,10 @@ mod ehr {
         #[ink(message)]
         pub fn revoke_access(&mut self, doctor: AccountId) -> Result<()> {
             let patient = self.env().caller();
-            let mut grant = self.grants.get((patient, doctor)).ok_or(Error::GrantNotFound)?;
+            let mut grant = self
+                .grants
+                .get((patient, doctor))
+                .ok_or(Error::GrantNotFound)?;
             if grant.revoked_at.is_some() {
                 return Err(Error::GrantAlreadyRevoked);
             }
@@ -892,7 +903,9 @@ mod ehr {
             if caller != patient && caller != doctor {
                 return Err(Error::NotPermitted);
             }
-            self.grants.get((patient, doctor)).ok_or(Error::GrantNotFound)
+            self.grants
+                .get((patient, doctor))
+                .ok_or(Error::GrantNotFound)
         }
 
         /// One page of every grant `patient` ever gave (live, expired and revoked), in the
@@ -1158,7 +1171,11 @@ mod ehr {
         ///
         /// Emits `EmergencyAccessEnded`; audit: `EmergencyAccessEnded`.
         #[ink(message)]
-        pub fn end_emergency_access(&mut self, patient: AccountId, doctor: AccountId) -> Result<()> {
+        pub fn end_emergency_access(
+            &mut self,
+            patient: AccountId,
+            doctor: AccountId,
+        ) -> Result<()> {
             let caller = self.env().caller();
             if caller != patient && caller != doctor {
                 return Err(Error::NotPermitted);
@@ -1245,7 +1262,9 @@ mod ehr {
         }
 
         fn get_patient(&self, account: AccountId) -> Result<Patient> {
-            self.patients.get(account).ok_or(Error::PatientNotRegistered)
+            self.patients
+                .get(account)
+                .ok_or(Error::PatientNotRegistered)
         }
 
         fn get_doctor(&self, account: AccountId) -> Result<Doctor> {
@@ -1410,9 +1429,7 @@ mod ehr {
             let key = specialty_key(specialty);
             let verified_position = self.verified_doctor_count;
             let specialty_position = self.specialty_doctor_count.get(key).unwrap_or(0);
-            self.verified_doctor_count = verified_position
-                .checked_add(1)
-                .ok_or(Error::Overflow)?;
+            self.verified_doctor_count = verified_position.checked_add(1).ok_or(Error::Overflow)?;
             let specialty_total = specialty_position.checked_add(1).ok_or(Error::Overflow)?;
             self.verified_doctors.insert(verified_position, &doctor);
             self.specialty_doctors
@@ -1426,8 +1443,7 @@ mod ehr {
         /// Removes a doctor from the verified lists in O(1): the last entry of each list moves
         /// into the freed position.
         fn unlist_verified_doctor(&mut self, doctor: AccountId, specialty: &str) {
-            let Some((verified_position, specialty_position)) =
-                self.doctor_positions.take(doctor)
+            let Some((verified_position, specialty_position)) = self.doctor_positions.take(doctor)
             else {
                 return;
             };

@@ -2,8 +2,8 @@
 //! against the compiled WASM in `contracts/drink-tests`.
 
 use crate::{
-    AppointmentStatus, AuditAction, AuditSubject, AvailabilityWindow, DocumentStatus,
-    DoctorStatus, Ehr, Error, Page, Timestamp, MAX_PAGE_SIZE, MS_PER_MINUTE,
+    AppointmentStatus, AuditAction, AuditSubject, AvailabilityWindow, DoctorStatus, DocumentStatus,
+    Ehr, Error, Page, Timestamp, MAX_PAGE_SIZE, MS_PER_MINUTE,
 };
 use ink::env::{test, DefaultEnvironment};
 use ink::primitives::AccountId;
@@ -53,7 +53,8 @@ fn deploy_with_doctor_and_patient() -> Ehr {
     set_caller(accounts().bob);
     ehr.verify_doctor(accounts().charlie).unwrap();
     set_caller(accounts().charlie);
-    ehr.publish_availability(NOW + DAY, NOW + DAY + 8 * SLOT).unwrap();
+    ehr.publish_availability(NOW + DAY, NOW + DAY + 8 * SLOT)
+        .unwrap();
     set_caller(accounts().django);
     ehr.register_patient([9; 32]).unwrap();
     ehr
@@ -86,7 +87,10 @@ fn add_verifier_by_stranger_fails() {
     set_caller(accounts().eve);
     assert_eq!(ehr.add_verifier(accounts().eve), Err(Error::NotAdmin));
     set_caller(accounts().alice);
-    assert_eq!(ehr.add_verifier(accounts().bob), Err(Error::AlreadyVerifier));
+    assert_eq!(
+        ehr.add_verifier(accounts().bob),
+        Err(Error::AlreadyVerifier)
+    );
     ehr.remove_verifier(accounts().bob).unwrap();
     assert_eq!(
         ehr.remove_verifier(accounts().bob),
@@ -235,7 +239,9 @@ fn pagination_is_capped() {
         ehr.upload_document(accounts().django, vec![1; 8], [0; 32], 1, vec![], None)
             .unwrap();
     }
-    let page = ehr.get_all_documents(accounts().django, 0, u32::MAX).unwrap();
+    let page = ehr
+        .get_all_documents(accounts().django, 0, u32::MAX)
+        .unwrap();
     assert_eq!(page.items.len() as u32, MAX_PAGE_SIZE);
     assert_eq!(page.total, MAX_PAGE_SIZE + 5);
     let tail = ehr
@@ -268,7 +274,11 @@ fn largest_page_fits_the_output_buffer() {
         total: u32::MAX,
     };
     // Result<Result<Page, Error>, LangError> adds two bytes.
-    assert!(page.encode().len() + 2 < 16 * 1024, "{}", page.encode().len());
+    assert!(
+        page.encode().len() + 2 < 16 * 1024,
+        "{}",
+        page.encode().len()
+    );
 }
 
 #[ink::test]
@@ -422,7 +432,10 @@ fn appointment_lifecycle_after_start() {
     // when the slots have started
     set_now(NOW + DAY + SLOT);
     set_caller(patient);
-    assert_eq!(ehr.cancel_appointment(first), Err(Error::AppointmentStarted));
+    assert_eq!(
+        ehr.cancel_appointment(first),
+        Err(Error::AppointmentStarted)
+    );
     assert_eq!(
         ehr.complete_appointment(first),
         Err(Error::NotAppointmentParticipant)
@@ -711,7 +724,11 @@ fn get_audit_trail_works() {
     assert_eq!(
         lines,
         vec![
-            (patient, AuditAction::PatientRegistered, AuditSubject::Record),
+            (
+                patient,
+                AuditAction::PatientRegistered,
+                AuditSubject::Record
+            ),
             (
                 patient,
                 AuditAction::AppointmentBooked,
@@ -727,7 +744,11 @@ fn get_audit_trail_works() {
                 AuditAction::DocumentUploaded,
                 AuditSubject::Document(0)
             ),
-            (doctor, AuditAction::DocumentOpened, AuditSubject::Document(0)),
+            (
+                doctor,
+                AuditAction::DocumentOpened,
+                AuditSubject::Document(0)
+            ),
             (
                 patient,
                 AuditAction::AccessRevoked,

@@ -388,7 +388,11 @@ pub fn is_valid_label(label: &str, max: usize) -> bool {
 /// Key under which verified doctors of one specialty are indexed: the Blake2x256 hash of the
 /// specialty, ASCII-lowercased and trimmed, so "Cardiology " and "cardiology" match.
 pub fn specialty_key(specialty: &str) -> Hash32 {
-    let normalized: Vec<u8> = specialty.trim().bytes().map(|b| b.to_ascii_lowercase()).collect();
+    let normalized: Vec<u8> = specialty
+        .trim()
+        .bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
     let mut out = [0u8; 32];
     ink::env::hash_bytes::<ink::env::hash::Blake2x256>(&normalized, &mut out);
     out

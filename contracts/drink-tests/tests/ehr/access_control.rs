@@ -90,7 +90,10 @@ fn cases() -> Vec<Case> {
         },
         Case {
             message: "publish_availability",
-            args: vec![(NOW + 3 * DAY).to_string(), (NOW + 3 * DAY + 4 * SLOT).to_string()],
+            args: vec![
+                (NOW + 3 * DAY).to_string(),
+                (NOW + 3 * DAY + 4 * SLOT).to_string(),
+            ],
             expected: |role| match role {
                 role if role.is_verified_doctor() => Ok(()),
                 UnverifiedDoctor => Err(Error::DoctorNotVerified),
@@ -212,7 +215,12 @@ fn every_message_by_every_role(mut session: Session) {
                 Ok(()) => {
                     let opened_own_record = case.message == "open_document" && role == Patient;
                     if !opened_own_record {
-                        assert_ne!(state_root(&mut session), before, "`{}` by {role:?}", case.message);
+                        assert_ne!(
+                            state_root(&mut session),
+                            before,
+                            "`{}` by {role:?}",
+                            case.message
+                        );
                         assert!(
                             last_call_event_count(&session) > 0,
                             "`{}` by {role:?} emitted no event",

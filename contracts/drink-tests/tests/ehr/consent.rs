@@ -2,10 +2,15 @@
 
 use crate::fixture::*;
 use drink::session::Session;
-use ehr::{AuditAction, AuditEntry, Document, EmergencyAccess, Error, Page, EMERGENCY_ACCESS_DURATION};
+use ehr::{
+    AuditAction, AuditEntry, Document, EmergencyAccess, Error, Page, EMERGENCY_ACCESS_DURATION,
+};
 use Role::*;
 
-fn list_documents(session: &mut EhrSession, reader: &drink::AccountId32) -> Result<Page<Document>, Error> {
+fn list_documents(
+    session: &mut EhrSession,
+    reader: &drink::AccountId32,
+) -> Result<Page<Document>, Error> {
     call(
         session,
         reader,
@@ -14,8 +19,17 @@ fn list_documents(session: &mut EhrSession, reader: &drink::AccountId32) -> Resu
     )
 }
 
-fn open(session: &mut EhrSession, reader: &drink::AccountId32, document: u32) -> Result<Document, Error> {
-    call(session, reader, "open_document", &[id(&Patient.account()), document.to_string()])
+fn open(
+    session: &mut EhrSession,
+    reader: &drink::AccountId32,
+    document: u32,
+) -> Result<Document, Error> {
+    call(
+        session,
+        reader,
+        "open_document",
+        &[id(&Patient.account()), document.to_string()],
+    )
 }
 
 fn audit_actions(session: &mut EhrSession) -> Vec<AuditAction> {
@@ -35,8 +49,20 @@ fn grant_expires_with_the_clock(mut session: Session) {
     // given a read grant for one day and a document
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    call::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, false, NOW + DAY)).unwrap();
-    let document: u32 = call(&mut session, &patient, "upload_document", &upload_args(&patient)).unwrap();
+    call::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, false, NOW + DAY),
+    )
+    .unwrap();
+    let document: u32 = call(
+        &mut session,
+        &patient,
+        "upload_document",
+        &upload_args(&patient),
+    )
+    .unwrap();
     // then the doctor can list and open it, and the opening is logged
     assert_eq!(list_documents(&mut session, &doctor).unwrap().total, 1);
     let opened = open(&mut session, &doctor, document).unwrap();
@@ -44,16 +70,33 @@ fn grant_expires_with_the_clock(mut session: Session) {
     assert_eq!(last_call_event_count(&session), 1);
     // but not write: the grant is read-only
     assert_eq!(
-        call::<u32>(&mut session, &doctor, "upload_document", &upload_args(&patient)),
+        call::<u32>(
+            &mut session,
+            &doctor,
+            "upload_document",
+            &upload_args(&patient)
+        ),
         Err(Error::AccessDenied)
     );
     // when the clock passes the expiry
     set_time(&mut session, NOW + DAY);
     // then nothing opens
-    assert_eq!(list_documents(&mut session, &doctor), Err(Error::AccessDenied));
-    assert_eq!(open(&mut session, &doctor, document), Err(Error::AccessDenied));
+    assert_eq!(
+        list_documents(&mut session, &doctor),
+        Err(Error::AccessDenied)
+    );
+    assert_eq!(
+        open(&mut session, &doctor, document),
+        Err(Error::AccessDenied)
+    );
     // and renewing the grant opens it again
-    call::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, false, NOW + 2 * DAY)).unwrap();
+    call::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, false, NOW + 2 * DAY),
+    )
+    .unwrap();
     assert!(open(&mut session, &doctor, document).is_ok());
     assert_eq!(
         audit_actions(&mut session),
@@ -72,22 +115,46 @@ fn grant_expires_with_the_clock(mut session: Session) {
 fn revoked_grant_opens_nothing(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    call::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, true, NOW + 30 * DAY)).unwrap();
-    let by_doctor: u32 = call(&mut session, &doctor, "upload_document", &upload_args(&patient)).unwrap();
+    call::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, true, NOW + 30 * DAY),
+    )
+    .unwrap();
+    let by_doctor: u32 = call(
+        &mut session,
+        &doctor,
+        "upload_document",
+        &upload_args(&patient),
+    )
+    .unwrap();
     // when the patient revokes
     call::<()>(&mut session, &patient, "revoke_access", &[id(&doctor)]).unwrap();
     // then the doctor can neither read nor write, and a second revoke is refused
-    assert_eq!(list_documents(&mut session, &doctor), Err(Error::AccessDenied));
-    assert_eq!(open(&mut session, &doctor, by_doctor), Err(Error::AccessDenied));
     assert_eq!(
-        call::<u32>(&mut session, &doctor, "upload_document", &upload_args(&patient)),
+        list_documents(&mut session, &doctor),
+        Err(Error::AccessDenied)
+    );
+    assert_eq!(
+        open(&mut session, &doctor, by_doctor),
+        Err(Error::AccessDenied)
+    );
+    assert_eq!(
+        call::<u32>(
+            &mut session,
+            &doctor,
+            "upload_document",
+            &upload_args(&patient)
+        ),
         Err(Error::AccessDenied)
     );
     assert_eq!(
         call::<()>(&mut session, &patient, "revoke_access", &[id(&doctor)]),
         Err(Error::GrantAlreadyRevoked)
     );
-    let grant: ehr::Grant = call(&mut session, &doctor, "grant", &[id(&patient), id(&doctor)]).unwrap();
+    let grant: ehr::Grant =
+        call(&mut session, &doctor, "grant", &[id(&patient), id(&doctor)]).unwrap();
     assert_eq!(grant.revoked_at, Some(NOW));
 }
 
@@ -95,8 +162,17 @@ fn revoked_grant_opens_nothing(mut session: Session) {
 fn emergency_access_ends_with_the_clock(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    let document: u32 = call(&mut session, &patient, "upload_document", &upload_args(&patient)).unwrap();
-    assert_eq!(open(&mut session, &doctor, document), Err(Error::AccessDenied));
+    let document: u32 = call(
+        &mut session,
+        &patient,
+        "upload_document",
+        &upload_args(&patient),
+    )
+    .unwrap();
+    assert_eq!(
+        open(&mut session, &doctor, document),
+        Err(Error::AccessDenied)
+    );
     // when the doctor breaks the glass
     let expires_at: u64 = call(
         &mut session,
@@ -112,8 +188,14 @@ fn emergency_access_ends_with_the_clock(mut session: Session) {
     set_time(&mut session, expires_at - 1);
     assert!(open(&mut session, &doctor, document).is_ok());
     set_time(&mut session, expires_at);
-    assert_eq!(open(&mut session, &doctor, document), Err(Error::AccessDenied));
-    assert_eq!(list_documents(&mut session, &doctor), Err(Error::AccessDenied));
+    assert_eq!(
+        open(&mut session, &doctor, document),
+        Err(Error::AccessDenied)
+    );
+    assert_eq!(
+        list_documents(&mut session, &doctor),
+        Err(Error::AccessDenied)
+    );
     assert_eq!(
         audit_actions(&mut session),
         vec![
@@ -130,19 +212,50 @@ fn emergency_access_ends_with_the_clock(mut session: Session) {
 fn patient_ends_emergency_access(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    let document: u32 = call(&mut session, &patient, "upload_document", &upload_args(&patient)).unwrap();
-    call::<u64>(&mut session, &doctor, "open_emergency_access", &[id(&patient), bytes(&[7; 32])]).unwrap();
+    let document: u32 = call(
+        &mut session,
+        &patient,
+        "upload_document",
+        &upload_args(&patient),
+    )
+    .unwrap();
+    call::<u64>(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &[id(&patient), bytes(&[7; 32])],
+    )
+    .unwrap();
     assert_eq!(
-        call::<u64>(&mut session, &doctor, "open_emergency_access", &[id(&patient), bytes(&[7; 32])]),
+        call::<u64>(
+            &mut session,
+            &doctor,
+            "open_emergency_access",
+            &[id(&patient), bytes(&[7; 32])]
+        ),
         Err(Error::EmergencyAccessActive)
     );
     // when the patient ends it early
     set_time(&mut session, NOW + SLOT);
-    call::<()>(&mut session, &patient, "end_emergency_access", &[id(&patient), id(&doctor)]).unwrap();
+    call::<()>(
+        &mut session,
+        &patient,
+        "end_emergency_access",
+        &[id(&patient), id(&doctor)],
+    )
+    .unwrap();
     // then the doctor is refused at once
-    assert_eq!(open(&mut session, &doctor, document), Err(Error::AccessDenied));
-    let access: EmergencyAccess =
-        call(&mut session, &patient, "emergency_access", &[id(&patient), id(&doctor)]).unwrap();
+    assert_eq!(
+        open(&mut session, &doctor, document),
+        Err(Error::AccessDenied)
+    );
+    let access: EmergencyAccess = call(
+        &mut session,
+        &patient,
+        "emergency_access",
+        &[id(&patient), id(&doctor)],
+    )
+    .unwrap();
     assert_eq!(access.ended_at, Some(NOW + SLOT));
     assert_eq!(access.reason_hash, [7; 32]);
 }

@@ -111,7 +111,9 @@ pub fn deploy(session: &mut EhrSession) {
             .mint_into(&account(seed), 1_000_000_000_000_000)
             .expect("minting works");
     }
-    let bundle = BundleProvider::Ehr.bundle().expect("the contract bundle was built");
+    let bundle = BundleProvider::Ehr
+        .bundle()
+        .expect("the contract bundle was built");
     session.set_actor(Role::Admin.account());
     session
         .deploy_bundle(bundle, "new", NO_ARGS, NO_SALT, NO_ENDOWMENT)
@@ -176,7 +178,13 @@ pub fn deploy_with_doctor_and_patient(session: &mut EhrSession) {
         Role::Doctor.account(),
         Role::Patient.account(),
     );
-    call::<()>(session, &Role::Admin.account(), "add_verifier", &[id(&verifier)]).unwrap();
+    call::<()>(
+        session,
+        &Role::Admin.account(),
+        "add_verifier",
+        &[id(&verifier)],
+    )
+    .unwrap();
     register_doctor(session, &doctor);
     call::<()>(session, &verifier, "verify_doctor", &[id(&doctor)]).unwrap();
     call::<()>(
@@ -219,7 +227,13 @@ pub fn deploy_with_every_role(session: &mut EhrSession) {
     let admin = Role::Admin.account();
     let verifier = Role::Verifier.account();
     let patient = Role::Patient.account();
-    call::<()>(session, &admin, "transfer_admin", &[id(&Role::Stranger.account())]).unwrap();
+    call::<()>(
+        session,
+        &admin,
+        "transfer_admin",
+        &[id(&Role::Stranger.account())],
+    )
+    .unwrap();
     for role in [
         Role::UnverifiedDoctor,
         Role::SuspendedDoctor,
@@ -246,13 +260,28 @@ pub fn deploy_with_every_role(session: &mut EhrSession) {
         (Role::ExpiredGrantDoctor, NOW + SLOT),
         (Role::RevokedGrantDoctor, NOW + 30 * DAY),
     ] {
-        call::<()>(session, &patient, "grant_access", &grant_args(&role.account(), true, expires_at))
-            .unwrap();
+        call::<()>(
+            session,
+            &patient,
+            "grant_access",
+            &grant_args(&role.account(), true, expires_at),
+        )
+        .unwrap();
     }
-    call::<()>(session, &patient, "revoke_access", &[id(&Role::RevokedGrantDoctor.account())])
-        .unwrap();
-    call::<()>(session, &verifier, "suspend_doctor", &[id(&Role::SuspendedDoctor.account())])
-        .unwrap();
+    call::<()>(
+        session,
+        &patient,
+        "revoke_access",
+        &[id(&Role::RevokedGrantDoctor.account())],
+    )
+    .unwrap();
+    call::<()>(
+        session,
+        &verifier,
+        "suspend_doctor",
+        &[id(&Role::SuspendedDoctor.account())],
+    )
+    .unwrap();
     let own: u32 = call(session, &patient, "upload_document", &upload_args(&patient)).unwrap();
     let by_doctor: u32 = call(
         session,

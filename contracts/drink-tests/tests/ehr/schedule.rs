@@ -49,10 +49,16 @@ fn book_appointment_works(mut session: Session) {
     assert_eq!(appointment.status, AppointmentStatus::Booked);
     assert_eq!(appointment.doctor, ink_id(&Doctor.account()));
     let doctor = Doctor.account();
-    let for_doctor: Appointment = call(&mut session, &doctor, "appointment", &[id_.to_string()]).unwrap();
+    let for_doctor: Appointment =
+        call(&mut session, &doctor, "appointment", &[id_.to_string()]).unwrap();
     assert_eq!(&for_doctor, appointment);
     assert_eq!(
-        call::<Appointment>(&mut session, &Stranger.account(), "appointment", &[id_.to_string()]),
+        call::<Appointment>(
+            &mut session,
+            &Stranger.account(),
+            "appointment",
+            &[id_.to_string()]
+        ),
         Err(Error::NotPermitted)
     );
 }
@@ -115,14 +121,25 @@ fn cancel_appointment_frees_the_slot(mut session: Session) {
     let slot = NOW + DAY;
     let first = book(&mut session, slot).unwrap();
     // when the patient cancels
-    call::<()>(&mut session, &Patient.account(), "cancel_appointment", &[first.to_string()]).unwrap();
+    call::<()>(
+        &mut session,
+        &Patient.account(),
+        "cancel_appointment",
+        &[first.to_string()],
+    )
+    .unwrap();
     // then the slot is free and can be booked again
     assert!(is_available(&mut session, slot));
     let second = book(&mut session, slot).unwrap();
     assert_ne!(first, second);
     // and a cancelled appointment cannot move again
     assert_eq!(
-        call::<()>(&mut session, &Patient.account(), "cancel_appointment", &[first.to_string()]),
+        call::<()>(
+            &mut session,
+            &Patient.account(),
+            "cancel_appointment",
+            &[first.to_string()]
+        ),
         Err(Error::AppointmentNotBooked)
     );
 }
@@ -135,24 +152,50 @@ fn appointment_lifecycle_follows_the_clock(mut session: Session) {
     let fulfilled = book(&mut session, NOW + DAY).unwrap();
     let missed = book(&mut session, NOW + DAY + SLOT).unwrap();
     assert_eq!(
-        call::<()>(&mut session, &doctor, "complete_appointment", &[fulfilled.to_string()]),
+        call::<()>(
+            &mut session,
+            &doctor,
+            "complete_appointment",
+            &[fulfilled.to_string()]
+        ),
         Err(Error::AppointmentNotStarted)
     );
     // when both slots have started
     set_time(&mut session, NOW + DAY + SLOT);
     // then neither side can cancel, and only the doctor can close them
     assert_eq!(
-        call::<()>(&mut session, &patient, "cancel_appointment", &[fulfilled.to_string()]),
+        call::<()>(
+            &mut session,
+            &patient,
+            "cancel_appointment",
+            &[fulfilled.to_string()]
+        ),
         Err(Error::AppointmentStarted)
     );
     assert_eq!(
-        call::<()>(&mut session, &patient, "complete_appointment", &[fulfilled.to_string()]),
+        call::<()>(
+            &mut session,
+            &patient,
+            "complete_appointment",
+            &[fulfilled.to_string()]
+        ),
         Err(Error::NotAppointmentParticipant)
     );
-    call::<()>(&mut session, &doctor, "complete_appointment", &[fulfilled.to_string()]).unwrap();
+    call::<()>(
+        &mut session,
+        &doctor,
+        "complete_appointment",
+        &[fulfilled.to_string()],
+    )
+    .unwrap();
     call::<()>(&mut session, &doctor, "mark_no_show", &[missed.to_string()]).unwrap();
     assert_eq!(
-        call::<()>(&mut session, &doctor, "mark_no_show", &[fulfilled.to_string()]),
+        call::<()>(
+            &mut session,
+            &doctor,
+            "mark_no_show",
+            &[fulfilled.to_string()]
+        ),
         Err(Error::AppointmentNotBooked)
     );
     let page: Page<Appointment> = call(
@@ -163,18 +206,33 @@ fn appointment_lifecycle_follows_the_clock(mut session: Session) {
     )
     .unwrap();
     let statuses: Vec<AppointmentStatus> = page.items.iter().map(|a| a.status).collect();
-    assert_eq!(statuses, vec![AppointmentStatus::Fulfilled, AppointmentStatus::NoShow]);
+    assert_eq!(
+        statuses,
+        vec![AppointmentStatus::Fulfilled, AppointmentStatus::NoShow]
+    );
 }
 
 #[drink::test]
 fn suspended_doctor_is_not_bookable(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let slot = NOW + DAY;
-    call::<()>(&mut session, &Verifier.account(), "suspend_doctor", &[id(&Doctor.account())]).unwrap();
+    call::<()>(
+        &mut session,
+        &Verifier.account(),
+        "suspend_doctor",
+        &[id(&Doctor.account())],
+    )
+    .unwrap();
     assert!(!is_available(&mut session, slot));
     assert_eq!(book(&mut session, slot), Err(Error::DoctorSuspended));
     // verified again, the doctor is bookable again
-    call::<()>(&mut session, &Verifier.account(), "verify_doctor", &[id(&Doctor.account())]).unwrap();
+    call::<()>(
+        &mut session,
+        &Verifier.account(),
+        "verify_doctor",
+        &[id(&Doctor.account())],
+    )
+    .unwrap();
     assert!(is_available(&mut session, slot));
 }
 
@@ -191,10 +249,18 @@ fn withdrawn_window_is_not_bookable(mut session: Session) {
     )
     .unwrap();
     assert!(!is_available(&mut session, NOW + DAY + 2 * SLOT));
-    assert_eq!(book(&mut session, NOW + DAY + 2 * SLOT), Err(Error::SlotOutsideAvailability));
+    assert_eq!(
+        book(&mut session, NOW + DAY + 2 * SLOT),
+        Err(Error::SlotOutsideAvailability)
+    );
     // the appointment booked before the withdrawal stands
-    let appointment: Appointment =
-        call(&mut session, &Patient.account(), "appointment", &[booked.to_string()]).unwrap();
+    let appointment: Appointment = call(
+        &mut session,
+        &Patient.account(),
+        "appointment",
+        &[booked.to_string()],
+    )
+    .unwrap();
     assert_eq!(appointment.status, AppointmentStatus::Booked);
 }
 
@@ -203,12 +269,23 @@ fn publish_availability_with_bad_window_fails(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let doctor = Doctor.account();
     let publish = |session: &mut EhrSession, start: u64, end: u64| -> Result<(), Error> {
-        call(session, &doctor, "publish_availability", &[start.to_string(), end.to_string()])
+        call(
+            session,
+            &doctor,
+            "publish_availability",
+            &[start.to_string(), end.to_string()],
+        )
     };
     let day3 = NOW + 3 * DAY;
     assert_eq!(publish(&mut session, day3, day3), Err(Error::InvalidWindow));
-    assert_eq!(publish(&mut session, day3 + 60_000, day3 + SLOT), Err(Error::WindowNotAligned));
-    assert_eq!(publish(&mut session, NOW - DAY, NOW), Err(Error::WindowInPast));
+    assert_eq!(
+        publish(&mut session, day3 + 60_000, day3 + SLOT),
+        Err(Error::WindowNotAligned)
+    );
+    assert_eq!(
+        publish(&mut session, NOW - DAY, NOW),
+        Err(Error::WindowInPast)
+    );
     assert_eq!(
         publish(&mut session, NOW + DAY + 7 * SLOT, NOW + DAY + 9 * SLOT),
         Err(Error::WindowOverlaps)
@@ -216,5 +293,8 @@ fn publish_availability_with_bad_window_fails(mut session: Session) {
     for day in 2..17 {
         publish(&mut session, NOW + day * DAY, NOW + day * DAY + SLOT).unwrap();
     }
-    assert_eq!(publish(&mut session, NOW + 20 * DAY, NOW + 20 * DAY + SLOT), Err(Error::TooManyWindows));
+    assert_eq!(
+        publish(&mut session, NOW + 20 * DAY, NOW + 20 * DAY + SLOT),
+        Err(Error::TooManyWindows)
+    );
 }
