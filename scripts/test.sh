@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's test command (README, Testing): everything CI checks, in the order that fails
+# fastest. Runs scripts/setup.sh first, which skips whatever is already installed.
+#
+#   1. cargo fmt --check and cargo clippy -D warnings on every crate;
+#   2. unit tests (#[ink::test] and the client's) on the workspace;
+#   3. cargo contract build --release, and the bundle's three artifacts exist;
+#   4. drink tests: the compiled contract in a sandboxed runtime.
+#
+# Environment:
+#   EHR_CACHE         where build outputs are kept between runs (default ~/.cache/ehr)
+#   CARGO_TARGET_DIR  the workspace's target directory (default $EHR_CACHE/target)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+cache=${EHR_CACHE:-$HOME/.cache/ehr}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+# drink's bundle provider builds the contract into $CARGO_TARGET_DIR while the drink test crate
+# compiles; the outer build needs a target directory of its own or the two wait on each other.
+drink_target=$cache/drink-target
+drink_manifest=contracts/drink-tests/Cargo.toml
+
+step() { printf '\n[test] %s\n' "$*"; }
+started=$SECONDS
+
+step "setup"
+"$root/scripts/setup.sh"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+step "format"
+cargo fmt --all --check
+cargo fmt --manifest-path "$drink_manifest" --all --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --manifest-path "$drink_manifest" --all-targets --locked \
+  --target-dir "$drink_target" -- -D warnings
+
+step "unit tests"
+cargo test --workspace --locked
+
+step "contract build"
+(cd contracts/ehr && cargo contract build --release --quiet)
+for artifact in ehr.contract ehr.wasm ehr.json; do
+  test -s "$CARGO_TARGET_DIR/ink/ehr/$artifact" || { echo "missing $artifact" >&2; exit 1; }
+done
+printf 'optimized WASM: %s bytes\n' "$(stat -c %s "$CARGO_TARGET_DIR/ink/ehr/ehr.wasm")"
+
+step "drink tests"
+cargo test --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
+
+step "all passed in $((SECONDS - started)) s"
