@@ -5,6 +5,7 @@ use ink::primitives::AccountId;
 
 /// The admin proposed `to` as the next admin; `to` takes over with `accept_admin`.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AdminTransferProposed {
     /// The current admin.
     #[ink(topic)]
@@ -16,6 +17,7 @@ pub struct AdminTransferProposed {
 
 /// The admin role changed hands.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AdminChanged {
     /// The former admin.
     #[ink(topic)]
@@ -27,6 +29,7 @@ pub struct AdminChanged {
 
 /// The admin appointed a verifier.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct VerifierAdded {
     /// The new verifier.
     #[ink(topic)]
@@ -35,6 +38,7 @@ pub struct VerifierAdded {
 
 /// The admin removed a verifier.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct VerifierRemoved {
     /// The removed verifier.
     #[ink(topic)]
@@ -43,6 +47,7 @@ pub struct VerifierRemoved {
 
 /// An account registered as a patient.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct PatientRegistered {
     /// The new patient.
     #[ink(topic)]
@@ -51,6 +56,7 @@ pub struct PatientRegistered {
 
 /// A verified doctor or a verifier attested a patient's identity.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct PatientVerified {
     /// The patient.
     #[ink(topic)]
@@ -62,6 +68,7 @@ pub struct PatientVerified {
 
 /// An account registered as a doctor (pending verification).
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct DoctorRegistered {
     /// The new doctor.
     #[ink(topic)]
@@ -72,6 +79,7 @@ pub struct DoctorRegistered {
 
 /// A verifier verified a doctor.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct DoctorVerified {
     /// The doctor.
     #[ink(topic)]
@@ -83,6 +91,7 @@ pub struct DoctorVerified {
 
 /// A verifier suspended a doctor.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct DoctorSuspended {
     /// The doctor.
     #[ink(topic)]
@@ -94,6 +103,7 @@ pub struct DoctorSuspended {
 
 /// A doctor published an availability window.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AvailabilityPublished {
     /// The doctor.
     #[ink(topic)]
@@ -106,6 +116,7 @@ pub struct AvailabilityPublished {
 
 /// A doctor withdrew an availability window.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AvailabilityWithdrawn {
     /// The doctor.
     #[ink(topic)]
@@ -118,6 +129,7 @@ pub struct AvailabilityWithdrawn {
 
 /// A patient booked a slot.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AppointmentBooked {
     /// The appointment.
     pub id: AppointmentId,
@@ -133,6 +145,7 @@ pub struct AppointmentBooked {
 
 /// An appointment was cancelled, fulfilled or marked no-show.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AppointmentStatusChanged {
     /// The appointment.
     pub id: AppointmentId,
@@ -150,6 +163,7 @@ pub struct AppointmentStatusChanged {
 
 /// A patient granted (or renewed) a doctor's access.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AccessGranted {
     /// The patient.
     #[ink(topic)]
@@ -165,6 +179,7 @@ pub struct AccessGranted {
 
 /// A patient revoked a doctor's access.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AccessRevoked {
     /// The patient.
     #[ink(topic)]
@@ -176,6 +191,7 @@ pub struct AccessRevoked {
 
 /// A document was added to a patient's record.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct DocumentUploaded {
     /// The patient.
     #[ink(topic)]
@@ -193,6 +209,7 @@ pub struct DocumentUploaded {
 
 /// A document was marked entered-in-error.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct DocumentEnteredInError {
     /// The patient.
     #[ink(topic)]
@@ -206,6 +223,7 @@ pub struct DocumentEnteredInError {
 
 /// A doctor opened one of a patient's documents (through a grant or emergency access).
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct DocumentOpened {
     /// The patient.
     #[ink(topic)]
@@ -221,6 +239,7 @@ pub struct DocumentOpened {
 
 /// A doctor opened emergency access to a patient's records. Logged loudly on purpose.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct EmergencyAccessOpened {
     /// The patient.
     #[ink(topic)]
@@ -236,6 +255,7 @@ pub struct EmergencyAccessOpened {
 
 /// Emergency access was ended before it expired.
 #[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct EmergencyAccessEnded {
     /// The patient.
     #[ink(topic)]

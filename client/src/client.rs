@@ -1,0 +1,615 @@
+//! [`EhrClient`]: a signer connected to a node, bound to one `ehr` contract.
+
+use crate::events::{contract_events, EhrEvent};
+use crate::messages::{self, Message};
+use crate::node::{
+    self,
+    runtime_types::{
+        pallet_contracts::{
+            primitives::{Code, StorageDeposit},
+            wasm::Determinism,
+        },
+        sp_weights::weight_v2::Weight,
+    },
+};
+use crate::{ClientError, ContractBundle, Result};
+use codec::{Decode, Encode};
+use futures::{stream, StreamExt};
+use std::future::Future;
+use std::time::Duration;
+use subxt::{
+    backend::{legacy::LegacyRpcMethods, rpc::RpcClient},
+    config::DefaultExtrinsicParamsBuilder,
+    tx::{TxInBlock, TxProgress, TxStatus},
+    utils::{AccountId32, MultiAddress, H256},
+    OnlineClient, SubstrateConfig,
+};
+use subxt_signer::sr25519::Keypair;
+use tokio::sync::Mutex;
+
+type Api = OnlineClient<SubstrateConfig>;
+
+/// When a submitted transaction counts as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Finality {
+    /// Included in a best block (fast; can in principle be reorganised away).
+    #[default]
+    InBlock,
+    /// Included in a finalized block: for audit-relevant writes that must not be undone.
+    Finalized,
+}
+
+/// Tunables of an [`EhrClient`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Longest wait for any one answer from the node, and for inclusion of a transaction.
+    pub timeout: Duration,
+    /// When a submission is done.
+    pub finality: Finality,
+    /// Margin added to the dry-run's gas and storage deposit, in percent.
+    pub margin_percent: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(60),
+            finality: Finality::InBlock,
+            margin_percent: 20,
+        }
+    }
+}
+
+/// What the dry-run of a message answered.
+#[derive(Debug, Clone)]
+pub struct DryRun<R> {
+    /// The value the message returned in the dry-run.
+    pub value: R,
+    /// Gas the call needs: (ref_time, proof_size).
+    pub gas_required: (u64, u64),
+    /// Storage deposit charged (positive) or refunded (negative), in plancks.
+    pub storage_deposit: i128,
+}
+
+/// A transaction included in a block.
+#[derive(Debug, Clone)]
+pub struct Submitted<R> {
+    /// The message's result. For messages that create something (`book_appointment`,
+    /// `upload_document`, `open_emergency_access`) it is read from the emitted event, so it is
+    /// right even when other transactions landed between the dry-run and inclusion; otherwise
+    /// it is the dry-run's value.
+    pub value: R,
+    /// The contract's events from this transaction, in order.
+    pub events: Vec<EhrEvent>,
+    /// The block that included the transaction.
+    pub block_hash: H256,
+    /// The transaction's hash.
+    pub extrinsic_hash: H256,
+    /// The gas limit and storage deposit limit the transaction was submitted with.
+    pub gas_limit: (u64, u64),
+    /// See [`Submitted::gas_limit`]; `None` means no limit.
+    pub storage_deposit_limit: Option<u128>,
+}
+
+/// Where [`EhrClient::deploy`] put the contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// The new contract's address.
+    pub contract: AccountId32,
+    /// The code hash the contract runs.
+    pub code_hash: H256,
+    /// Whether this deployment uploaded the code (false: it was on chain already).
+    pub uploaded_code: bool,
+}
+
+/// A signer connected to a node, bound to one `ehr` contract.
+///
+/// Every write is dry-run first: a contract error comes back as
+/// [`ClientError::Contract`] before anything is submitted. Then it is signed with the next
+/// nonce from the client's own counter (so many submissions can be in flight at once),
+/// submitted with the dry-run's gas and storage deposit plus a margin, and awaited until
+/// included. Every wait is bounded by [`Options::timeout`].
+///
+/// ```no_run
+/// # async fn run() -> ehr_client::Result<()> {
+/// use ehr_client::{dev_signer, EhrClient};
+///
+/// let mut alice = EhrClient::connect("ws://127.0.0.1:9944", dev_signer("//Alice")?).await?;
+/// let deployment = alice.deploy_bundle("target/ink/ehr/ehr.contract").await?;
+/// let bob = EhrClient::connect("ws://127.0.0.1:9944", dev_signer("//Bob")?)
+///     .await?
+///     .attach(deployment.contract);
+/// bob.register_patient([7; 32]).await?;
+/// assert!(bob.patient_verification(bob.account_id()).await?.registered);
+/// # Ok(())
+/// # }
+/// ```
+pub struct EhrClient {
+    api: Api,
+    rpc: LegacyRpcMethods<SubstrateConfig>,
+    signer: Keypair,
+    contract: Option<AccountId32>,
+    next_nonce: Mutex<Option<u64>>,
+    options: Options,
+}
+
+/// Runs `future` with the client's time-out.
+async fn within<T>(
+    after: Duration,
+    waiting_for: &'static str,
+    future: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(after, future)
+        .await
+        .map_err(|_| ClientError::Timeout { waiting_for, after })?
+}
+
+fn with_margin(value: u64, percent: u64) -> u64 {
+    value.saturating_add(value.saturating_mul(percent) / 100)
+}
+
+fn deposit_amount(deposit: &StorageDeposit<u128>) -> i128 {
+    match deposit {
+        StorageDeposit::Charge(amount) => i128::try_from(*amount).unwrap_or(i128::MAX),
+        StorageDeposit::Refund(amount) => -i128::try_from(*amount).unwrap_or(i128::MAX),
+    }
+}
+
+/// Decodes what an ink! message returns: `Result<Result<R, ehr::Error>, ink::LangError>`.
+pub fn decode_message_result<R: Decode>(mut data: &[u8]) -> Result<R> {
+    type Answer<R> = core::result::Result<core::result::Result<R, ehr::Error>, ink::LangError>;
+    match Answer::<R>::decode(&mut data) {
+        Ok(Ok(Ok(value))) => Ok(value),
+        Ok(Ok(Err(error))) => Err(ClientError::Contract(error)),
+        Ok(Err(lang_error)) => Err(ClientError::LangError(lang_error)),
+        Err(err) => Err(ClientError::Decode {
+            what: "the contract's answer",
+            reason: err.to_string(),
+        }),
+    }
+}
+
+/// For messages that create something, the created value as the contract's event states it.
+fn value_from_events(label: &str, events: &[EhrEvent]) -> Option<Vec<u8>> {
+    events.iter().find_map(|event| match (label, event) {
+        ("book_appointment", EhrEvent::AppointmentBooked(booked)) => Some(booked.id.encode()),
+        ("upload_document", EhrEvent::DocumentUploaded(uploaded)) => Some(uploaded.id.encode()),
+        ("open_emergency_access", EhrEvent::EmergencyAccessOpened(opened)) => {
+            Some(opened.expires_at.encode())
+        }
+        _ => None,
+    })
+}
+
+impl EhrClient {
+    /// Connects to the node at `url` (e.g. `ws://127.0.0.1:9944`) with default [`Options`].
+    ///
+    /// # Errors
+    /// `Transport` if the node cannot be reached, `Timeout` if it does not answer in time.
+    pub async fn connect(url: &str, signer: Keypair) -> Result<Self> {
+        Self::connect_with(url, signer, Options::default()).await
+    }
+
+    /// Connects to the node at `url` with the given options.
+    ///
+    /// # Errors
+    /// As [`EhrClient::connect`].
+    pub async fn connect_with(url: &str, signer: Keypair, options: Options) -> Result<Self> {
+        let (api, rpc) = within(options.timeout, "the node to answer", async {
+            let rpc_client = RpcClient::from_url(url)
+                .await
+                .map_err(|err| ClientError::Transport(format!("cannot connect to {url}: {err}")))?;
+            let api = Api::from_rpc_client(rpc_client.clone()).await?;
+            Ok((api, LegacyRpcMethods::new(rpc_client)))
+        })
+        .await?;
+        Ok(EhrClient {
+            api,
+            rpc,
+            signer,
+            contract: None,
+            next_nonce: Mutex::new(None),
+            options,
+        })
+    }
+
+    /// The same connection with another signer (and its own nonce counter).
+    pub fn with_signer(&self, signer: Keypair) -> Self {
+        EhrClient {
+            api: self.api.clone(),
+            rpc: self.rpc.clone(),
+            signer,
+            contract: self.contract.clone(),
+            next_nonce: Mutex::new(None),
+            options: self.options.clone(),
+        }
+    }
+
+    /// Binds the client to the `ehr` contract at `contract`.
+    pub fn attach(mut self, contract: AccountId32) -> Self {
+        self.contract = Some(contract);
+        self
+    }
+
+    /// The contract the client is bound to, if any.
+    pub fn contract(&self) -> Option<&AccountId32> {
+        self.contract.as_ref()
+    }
+
+    /// The signer's account, as the contract sees it.
+    pub fn account_id(&self) -> crate::AccountId {
+        crate::AccountId::from(self.signer.public_key().0)
+    }
+
+    /// The signer's account, as the chain sees it.
+    pub fn chain_account_id(&self) -> AccountId32 {
+        self.signer.public_key().to_account_id()
+    }
+
+    /// The subxt client, for anything this crate does not wrap.
+    pub fn api(&self) -> &OnlineClient<SubstrateConfig> {
+        &self.api
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    fn contract_address(&self) -> Result<AccountId32> {
+        self.contract.clone().ok_or(ClientError::NoContract)
+    }
+
+    /// Uploads the bundle's code (unless it is on chain already) and instantiates the contract
+    /// with `new()`; the client is then bound to the new contract.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unreadable bundle or one whose code does not match its hash;
+    /// `Dispatch` if the chain refuses the upload or instantiation.
+    pub async fn deploy_bundle(&mut self, path: impl AsRef<std::path::Path>) -> Result<Deployment> {
+        let bundle = ContractBundle::load(path)?;
+        self.deploy(&bundle).await
+    }
+
+    /// Like [`EhrClient::deploy_bundle`], from a loaded bundle.
+    ///
+    /// # Errors
+    /// As [`EhrClient::deploy_bundle`].
+    pub async fn deploy(&mut self, bundle: &ContractBundle) -> Result<Deployment> {
+        let code_hash = H256(bundle.code_hash);
+        let timeout = self.options.timeout;
+        let code_stored = within(timeout, "the code's storage entry", async {
+            let query = node::storage().contracts().code_info_of(code_hash);
+            Ok(self
+                .api
+                .storage()
+                .at(self.best_block().await?)
+                .fetch(&query)
+                .await?
+                .is_some())
+        })
+        .await?;
+        if !code_stored {
+            let upload = node::tx().contracts().upload_code(
+                bundle.wasm.clone(),
+                None,
+                Determinism::Enforced,
+            );
+            let events = self.sign_and_submit(&upload).await?.1;
+            let stored = events
+                .find_first::<node::contracts::events::CodeStored>()?
+                .ok_or_else(|| ClientError::Dispatch("the upload stored no code".into()))?;
+            if stored.code_hash != code_hash {
+                return Err(ClientError::Dispatch(format!(
+                    "the chain stored code {:?}, expected {:?}",
+                    stored.code_hash, code_hash
+                )));
+            }
+        }
+
+        let salt = {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_nanos())
+                .unwrap_or_default();
+            (nanos, self.signer.public_key().0).encode()
+        };
+        let constructor = messages::constructor_new();
+        let dry_run = within(timeout, "the instantiation dry-run", async {
+            let payload = node::apis().contracts_api().instantiate(
+                self.chain_account_id(),
+                0,
+                None,
+                None,
+                Code::Existing(code_hash),
+                constructor.clone(),
+                salt.clone(),
+            );
+            Ok(self
+                .api
+                .runtime_api()
+                .at(self.best_block().await?)
+                .call(payload)
+                .await?)
+        })
+        .await?;
+        let result = dry_run
+            .result
+            .map_err(|err| self.describe_dispatch_error(&err))?;
+        if result.result.flags.bits & 1 == 1 {
+            return Err(ClientError::Reverted(format!(
+                "the constructor reverted: 0x{}",
+                hex::encode(&result.result.data)
+            )));
+        }
+        let gas = self.gas_limit(&dry_run.gas_required);
+        let deposit = self.deposit_limit(&dry_run.storage_deposit);
+        let instantiate = node::tx().contracts().instantiate(
+            0,
+            gas,
+            deposit.map(Into::into),
+            code_hash,
+            constructor,
+            salt,
+        );
+        let events = self.sign_and_submit(&instantiate).await?.1;
+        let instantiated = events
+            .find_first::<node::contracts::events::Instantiated>()?
+            .ok_or_else(|| ClientError::Dispatch("the instantiation created no contract".into()))?;
+        self.contract = Some(instantiated.contract.clone());
+        Ok(Deployment {
+            contract: instantiated.contract,
+            code_hash,
+            uploaded_code: !code_stored,
+        })
+    }
+
+    /// Dry-runs `message` as the signer on the latest block: nothing is submitted.
+    ///
+    /// # Errors
+    /// `Contract` with the contract's error if the message would fail; `Dispatch`,
+    /// `Transport`, `Timeout`, `Decode` for the rest.
+    pub async fn dry_run<R: Decode>(&self, message: &Message<R>) -> Result<DryRun<R>> {
+        let contract = self.contract_address()?;
+        let answer = within(self.options.timeout, "a dry-run", async {
+            let payload = node::apis().contracts_api().call(
+                self.chain_account_id(),
+                contract,
+                0,
+                None,
+                None,
+                message.input_data().to_vec(),
+            );
+            Ok(self
+                .api
+                .runtime_api()
+                .at(self.best_block().await?)
+                .call(payload)
+                .await?)
+        })
+        .await?;
+        let returned = answer
+            .result
+            .map_err(|err| self.describe_dispatch_error(&err))?;
+        let value = decode_message_result::<R>(&returned.data)?;
+        Ok(DryRun {
+            value,
+            gas_required: (answer.gas_required.ref_time, answer.gas_required.proof_size),
+            storage_deposit: deposit_amount(&answer.storage_deposit),
+        })
+    }
+
+    /// Answers a query (or previews a write) with a dry-run alone.
+    ///
+    /// # Errors
+    /// As [`EhrClient::dry_run`].
+    pub async fn query<R: Decode>(&self, message: &Message<R>) -> Result<R> {
+        Ok(self.dry_run(message).await?.value)
+    }
+
+    /// Dry-runs `message`, then submits it with the dry-run's gas and storage deposit (plus
+    /// [`Options::margin_percent`]) and waits until it is included
+    /// ([`Options::finality`]); returns its result and the contract's events.
+    ///
+    /// # Errors
+    /// `Contract` if the dry-run fails (nothing is submitted) or, if the state changed before
+    /// inclusion, the contract error a fresh dry-run reports; `Rejected`, `Dispatch`,
+    /// `Transport`, `Timeout`, `Decode` for the rest.
+    pub async fn submit<R: Decode>(&self, message: &Message<R>) -> Result<Submitted<R>> {
+        let contract = self.contract_address()?;
+        let dry_run = self.dry_run(message).await?;
+        let gas_limit = Weight {
+            ref_time: with_margin(dry_run.gas_required.0, self.options.margin_percent),
+            proof_size: with_margin(dry_run.gas_required.1, self.options.margin_percent),
+        };
+        let storage_deposit_limit = match u128::try_from(dry_run.storage_deposit) {
+            Ok(charge) => charge.saturating_add(charge.saturating_mul(u128::from(
+                self.options.margin_percent,
+            )) / 100),
+            Err(_) => 0,
+        };
+        let call = node::tx().contracts().call(
+            MultiAddress::Id(contract.clone()),
+            0,
+            Weight {
+                ref_time: gas_limit.ref_time,
+                proof_size: gas_limit.proof_size,
+            },
+            Some(storage_deposit_limit.into()),
+            message.input_data().to_vec(),
+        );
+        let (in_block, events) = match self.sign_and_submit(&call).await {
+            Ok(included) => included,
+            // The state changed between the dry-run and inclusion: say what the contract says
+            // now, if it is a contract error.
+            Err(ClientError::Dispatch(reason)) if reason.contains("ContractReverted") => {
+                return match self.dry_run(message).await {
+                    Err(err @ ClientError::Contract(_)) => Err(err),
+                    _ => Err(ClientError::Dispatch(reason)),
+                };
+            }
+            Err(err) => return Err(err),
+        };
+        let contract_events = contract_events(&events, &contract)?;
+        let value = match value_from_events(message.label(), &contract_events) {
+            Some(encoded) => R::decode(&mut &encoded[..]).map_err(|err| ClientError::Decode {
+                what: "an event's value",
+                reason: err.to_string(),
+            })?,
+            None => dry_run.value,
+        };
+        Ok(Submitted {
+            value,
+            events: contract_events,
+            block_hash: in_block.block_hash(),
+            extrinsic_hash: in_block.extrinsic_hash(),
+            gas_limit: (gas_limit.ref_time, gas_limit.proof_size),
+            storage_deposit_limit: Some(storage_deposit_limit),
+        })
+    }
+
+    /// Submits `messages` from this one signer with up to `in_flight` transactions pending at
+    /// once (each still dry-run first), and returns each one's outcome in input order.
+    ///
+    /// The client numbers the transactions itself, so they do not collide in the pool
+    /// ("Priority is too low") the way independent submissions that read the nonce from chain
+    /// state would.
+    pub async fn submit_many<R: Decode>(
+        &self,
+        messages: Vec<Message<R>>,
+        in_flight: usize,
+    ) -> Vec<Result<Submitted<R>>> {
+        stream::iter(messages.iter())
+            .map(|message| self.submit(message))
+            .buffered(in_flight.max(1))
+            .collect()
+            .await
+    }
+
+    /// Signs `call` with the next nonce, submits it and waits for inclusion and its events.
+    /// A failed extrinsic comes back as `ClientError::Dispatch`.
+    pub(crate) async fn sign_and_submit<Call: subxt::tx::TxPayload>(
+        &self,
+        call: &Call,
+    ) -> Result<(
+        TxInBlock<SubstrateConfig, Api>,
+        subxt::blocks::ExtrinsicEvents<SubstrateConfig>,
+    )> {
+        let timeout = self.options.timeout;
+        let nonce = self.take_nonce().await?;
+        let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+            .nonce(nonce)
+            .build();
+        let signed = self
+            .api
+            .tx()
+            .create_signed_offline(call, &self.signer, params)?;
+        let progress = match within(timeout, "the node to accept the transaction", async {
+            Ok(signed.submit_and_watch().await?)
+        })
+        .await
+        {
+            Ok(progress) => progress,
+            Err(err) => {
+                // The nonce may not have been used: count afresh from the chain next time.
+                *self.next_nonce.lock().await = None;
+                return Err(err);
+            }
+        };
+        let in_block = within(
+            timeout,
+            "the transaction's inclusion",
+            wait_for_inclusion(progress, self.options.finality),
+        )
+        .await;
+        let in_block = match in_block {
+            Ok(in_block) => in_block,
+            Err(err) => {
+                *self.next_nonce.lock().await = None;
+                return Err(err);
+            }
+        };
+        let events = within(timeout, "the transaction's events", async {
+            Ok(in_block.wait_for_success().await?)
+        })
+        .await?;
+        Ok((in_block, events))
+    }
+
+    /// The next nonce of the signer: from the node (counting its pool) the first time, then
+    /// from the client's own counter.
+    async fn take_nonce(&self) -> Result<u64> {
+        let mut next = self.next_nonce.lock().await;
+        let nonce = match *next {
+            Some(nonce) => nonce,
+            None => {
+                within(self.options.timeout, "the account's nonce", async {
+                    Ok(self
+                        .rpc
+                        .system_account_next_index(&self.chain_account_id())
+                        .await?)
+                })
+                .await?
+            }
+        };
+        *next = Some(nonce.saturating_add(1));
+        Ok(nonce)
+    }
+
+    /// The best block: dry-runs see what earlier submissions (included, maybe not yet
+    /// finalized) did.
+    async fn best_block(&self) -> Result<H256> {
+        self.rpc
+            .chain_get_block_hash(None)
+            .await?
+            .ok_or_else(|| ClientError::Transport("the node has no best block".into()))
+    }
+
+    fn gas_limit(&self, required: &Weight) -> Weight {
+        Weight {
+            ref_time: with_margin(required.ref_time, self.options.margin_percent),
+            proof_size: with_margin(required.proof_size, self.options.margin_percent),
+        }
+    }
+
+    fn deposit_limit(&self, deposit: &StorageDeposit<u128>) -> Option<u128> {
+        match deposit {
+            StorageDeposit::Charge(charge) => Some(charge.saturating_add(
+                charge.saturating_mul(u128::from(self.options.margin_percent)) / 100,
+            )),
+            StorageDeposit::Refund(_) => Some(0),
+        }
+    }
+
+    fn describe_dispatch_error(
+        &self,
+        error: &node::runtime_types::sp_runtime::DispatchError,
+    ) -> ClientError {
+        let encoded = error.encode();
+        match subxt::error::DispatchError::decode_from(encoded, self.api.metadata()) {
+            Ok(described) => ClientError::Dispatch(described.to_string()),
+            Err(_) => ClientError::Dispatch(format!("{error:?}")),
+        }
+    }
+}
+
+async fn wait_for_inclusion(
+    mut progress: TxProgress<SubstrateConfig, Api>,
+    finality: Finality,
+) -> Result<TxInBlock<SubstrateConfig, Api>> {
+    while let Some(status) = progress.next().await {
+        match status? {
+            TxStatus::InBestBlock(in_block) if finality == Finality::InBlock => {
+                return Ok(in_block)
+            }
+            TxStatus::InFinalizedBlock(in_block) => return Ok(in_block),
+            TxStatus::Error { message }
+            | TxStatus::Invalid { message }
+            | TxStatus::Dropped { message } => return Err(ClientError::Rejected(message)),
+            _ => continue,
+        }
+    }
+    Err(ClientError::Transport(
+        "the node stopped reporting the transaction's progress".into(),
+    ))
+}
