@@ -31,7 +31,13 @@ async fn main() -> anyhow::Result<()> {
 
     alice.add_verifier(bob.account_id()).await?;
     charlie
-        .register_doctor("Dr. Charlie".into(), "Cardiology".into(), [1; 32], [2; 32], 30)
+        .register_doctor(
+            "Dr. Charlie".into(),
+            "Cardiology".into(),
+            [1; 32],
+            [2; 32],
+            30,
+        )
         .await?;
     bob.verify_doctor(charlie.account_id()).await?;
 
@@ -46,9 +52,16 @@ async fn main() -> anyhow::Result<()> {
         .await?;
 
     dave.register_patient([3; 32]).await?;
-    ensure!(dave.check_doctor_availability(charlie.account_id(), start).await?);
+    ensure!(
+        dave.check_doctor_availability(charlie.account_id(), start)
+            .await?
+    );
     let booked = dave.book_appointment(charlie.account_id(), start).await?;
-    println!("booked appointment {}, event {}", booked.value, booked.events[0].name());
+    println!(
+        "booked appointment {}, event {}",
+        booked.value,
+        booked.events[0].name()
+    );
     match dave.book_appointment(charlie.account_id(), start).await {
         Err(ClientError::Contract(ehr::Error::SlotAlreadyBooked)) => {
             println!("double booking refused")
@@ -59,18 +72,39 @@ async fn main() -> anyhow::Result<()> {
     dave.grant_access(charlie.account_id(), false, start + DAY, vec![5; 48])
         .await?;
     let uploaded = dave
-        .upload_document(dave.account_id(), vec![0xc1; 60], [0xa5; 32], 1, vec![7; 72], None)
+        .upload_document(
+            dave.account_id(),
+            vec![0xc1; 60],
+            [0xa5; 32],
+            1,
+            vec![7; 72],
+            None,
+        )
         .await?;
-    let opened = charlie.open_document(dave.account_id(), uploaded.value).await?;
-    println!("Charlie opened document {}, event {}", opened.value.id, opened.events[0].name());
+    let opened = charlie
+        .open_document(dave.account_id(), uploaded.value)
+        .await?;
+    println!(
+        "Charlie opened document {}, event {}",
+        opened.value.id,
+        opened.events[0].name()
+    );
     dave.revoke_access(charlie.account_id()).await?;
-    match charlie.open_document(dave.account_id(), uploaded.value).await {
+    match charlie
+        .open_document(dave.account_id(), uploaded.value)
+        .await
+    {
         Err(ClientError::Contract(ehr::Error::AccessDenied)) => println!("revoked: refused"),
         other => anyhow::bail!("revoked doctor was not refused: {other:?}"),
     }
     let trail = dave.get_audit_trail(dave.account_id(), 0, 20).await?;
     for entry in &trail.items {
-        println!("audit: {:?} by {} at {}", entry.action, ss58(&entry.actor), entry.at);
+        println!(
+            "audit: {:?} by {} at {}",
+            entry.action,
+            ss58(&entry.actor),
+            entry.at
+        );
     }
     Ok(())
 }

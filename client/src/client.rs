@@ -423,9 +423,9 @@ impl EhrClient {
             proof_size: with_margin(dry_run.gas_required.1, self.options.margin_percent),
         };
         let storage_deposit_limit = match u128::try_from(dry_run.storage_deposit) {
-            Ok(charge) => charge.saturating_add(charge.saturating_mul(u128::from(
-                self.options.margin_percent,
-            )) / 100),
+            Ok(charge) => charge.saturating_add(
+                charge.saturating_mul(u128::from(self.options.margin_percent)) / 100,
+            ),
             Err(_) => 0,
         };
         let call = node::tx().contracts().call(

@@ -46,11 +46,11 @@ pub use bundle::ContractBundle;
 pub use client::{
     decode_message_result, Deployment, DryRun, EhrClient, Finality, Options, Submitted,
 };
-pub use error::{ClientError, Result};
-pub use events::EhrEvent;
 /// The contract crate: its types ([`ehr::Appointment`], [`ehr::Doctor`], ...) and
 /// [`ehr::Error`] are the client's.
 pub use ehr;
+pub use error::{ClientError, Result};
+pub use events::EhrEvent;
 pub use ink::primitives::AccountId;
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;

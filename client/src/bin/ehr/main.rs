@@ -1,0 +1,903 @@
+//! `ehr`: the EHR contract from a terminal.
+//!
+//! ```sh
+//! ehr --suri //Alice deploy
+//! ehr --suri //Alice admin add-verifier //Bob
+//! ehr --suri //Charlie doctor register --name "Dr. Charlie" --specialty Cardiology \
+//!     --licence-number GMC-1234567 --slot-minutes 30
+//! ehr --suri //Bob doctor verify //Charlie
+//! ehr doctors
+//! ehr --suri //Dave book //Charlie 2026-11-25T09:00:00Z
+//! ```
+//!
+//! Errors print one line naming the cause (e.g. `error: contract error: SlotAlreadyBooked`)
+//! and exit with status 1.
+
+mod view;
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use ehr_client::{
+    blake2_256, dev_signer, parse_account, ss58, to_chain_account, AccountId, EhrClient, Finality,
+    Options,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+use view::{print_record, print_rows, print_submitted, print_value, GrantView};
+
+#[derive(Parser)]
+#[command(
+    name = "ehr",
+    version,
+    about = "Electronic health records on an ink! contract"
+)]
+struct Cli {
+    /// Node WebSocket URL.
+    #[arg(
+        long,
+        global = true,
+        env = "EHR_URL",
+        default_value = "ws://127.0.0.1:9944"
+    )]
+    url: String,
+    /// Secret URI of the signing account: a dev account such as //Alice, or a seed phrase.
+    /// Prefer EHR_SURI or --suri-file for real secrets; the value is never printed.
+    #[arg(long, global = true, env = "EHR_SURI", hide_env_values = true)]
+    suri: Option<String>,
+    /// File holding the signer's secret URI (first line).
+    #[arg(long, global = true, env = "EHR_SURI_FILE", conflicts_with = "suri")]
+    suri_file: Option<PathBuf>,
+    /// Contract address; by default the one `ehr deploy` remembered for this URL.
+    #[arg(long, global = true, env = "EHR_CONTRACT")]
+    contract: Option<String>,
+    /// Where `ehr deploy` remembers contract addresses.
+    #[arg(long, global = true, env = "EHR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Wait until transactions are finalized, not just included in a block.
+    #[arg(long, global = true)]
+    finalized: bool,
+    /// Seconds to wait for any answer from the node.
+    #[arg(long, global = true, default_value_t = 60)]
+    timeout: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Copy)]
+struct PageArgs {
+    /// Skip this many items.
+    #[arg(long, default_value_t = 0)]
+    offset: u32,
+    /// Items per page (the contract caps pages at 20).
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the signer's account address.
+    Account,
+    /// Upload and instantiate the contract from its .contract bundle; remember its address.
+    Deploy {
+        /// Path to ehr.contract (default: $CARGO_TARGET_DIR/ink/ehr/ehr.contract, then
+        /// target/ink/ehr/ehr.contract).
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+    },
+    /// Admin and verifier roles.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Patients: register, verify, look up.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+    /// Doctors: register, verify, suspend, availability.
+    #[command(subcommand)]
+    Doctor(DoctorCommand),
+    /// List doctors (verified ones, or --all registered).
+    Doctors {
+        /// Only this specialty (case-insensitive).
+        #[arg(long)]
+        specialty: Option<String>,
+        /// Every registered doctor, whatever the status.
+        #[arg(long, conflicts_with = "specialty")]
+        all: bool,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Whether a doctor's slot starting at START is free to book.
+    Available {
+        /// The doctor.
+        doctor: String,
+        /// Slot start (RFC 3339, e.g. 2026-11-25T09:00:00Z).
+        start: String,
+    },
+    /// Book a doctor's slot as the signing patient.
+    Book {
+        /// The doctor.
+        doctor: String,
+        /// Slot start (RFC 3339).
+        start: String,
+    },
+    /// List appointments of an account (default: the signer's).
+    Appointments {
+        /// Patient or doctor account.
+        account: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// One appointment: show, cancel, complete, no-show.
+    #[command(subcommand)]
+    Appointment(AppointmentCommand),
+    /// Grant a doctor access to the signer's records.
+    Grant {
+        /// The doctor.
+        doctor: String,
+        /// When the grant ends: RFC 3339, or +DURATION from now (+30m, +12h, +7d).
+        #[arg(long)]
+        until: String,
+        /// Let the doctor add documents too.
+        #[arg(long)]
+        write: bool,
+        /// The record key sealed to the doctor's key (hex).
+        #[arg(long, default_value = "0x")]
+        wrapped_key: String,
+    },
+    /// Revoke a doctor's grant at once.
+    Revoke {
+        /// The doctor.
+        doctor: String,
+    },
+    /// A patient's grants (default: the signer's), or with --doctor the one grant.
+    Grants {
+        /// The patient (default: the signer).
+        #[arg(long)]
+        patient: Option<String>,
+        /// Only the grant to this doctor.
+        #[arg(long)]
+        doctor: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// List a patient's documents (default: the signer's).
+    Documents {
+        /// The patient.
+        patient: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// One document: add a reference, open it (logged), mark it entered-in-error.
+    #[command(subcommand)]
+    Document(DocumentCommand),
+    /// Break-glass access: open, end, show.
+    #[command(subcommand)]
+    Emergency(EmergencyCommand),
+    /// A patient's audit trail (default: the signer's).
+    Audit {
+        /// The patient.
+        patient: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Show the admin account.
+    Show,
+    /// Propose ACCOUNT as the next admin.
+    Transfer { account: String },
+    /// Accept the admin role proposed to the signer.
+    Accept,
+    /// Appoint a verifier.
+    AddVerifier { account: String },
+    /// Remove a verifier.
+    RemoveVerifier { account: String },
+    /// Whether ACCOUNT is a verifier.
+    IsVerifier { account: String },
+    /// How many verifiers there are.
+    Verifiers,
+}
+
+#[derive(Subcommand)]
+enum PatientCommand {
+    /// Register the signer as a patient.
+    Register {
+        /// Public X25519 key (hex, 32 bytes); default: derived from the signer's secret URI.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Attest a patient's identity (verified doctor or verifier).
+    Verify { account: String },
+    /// A patient's registration.
+    Show { account: Option<String> },
+    /// Whether ACCOUNT is a registered patient, and who verified it when.
+    Verification { account: Option<String> },
+    /// How many patients are registered.
+    Count,
+}
+
+#[derive(Subcommand)]
+enum DoctorCommand {
+    /// Register the signer as a doctor (pending verification).
+    Register {
+        /// Display name (public professional data).
+        #[arg(long)]
+        name: String,
+        /// Specialty.
+        #[arg(long)]
+        specialty: String,
+        /// Licence number; only its BLAKE2b-256 hash goes on chain.
+        #[arg(long)]
+        licence_number: String,
+        /// Slot length in minutes.
+        #[arg(long, default_value_t = 30)]
+        slot_minutes: u16,
+        /// Public X25519 key (hex); default: derived from the signer's secret URI.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Verify a doctor (verifier).
+    Verify { account: String },
+    /// Suspend a doctor (verifier).
+    Suspend { account: String },
+    /// A doctor's profile (default: the signer's).
+    Show { account: Option<String> },
+    /// How many doctors are registered and verified.
+    Count,
+    /// Publish, withdraw or show availability windows.
+    #[command(subcommand)]
+    Availability(AvailabilityCommand),
+}
+
+#[derive(Subcommand)]
+enum AvailabilityCommand {
+    /// Publish [START, END) for the signing doctor.
+    Publish { start: String, end: String },
+    /// Withdraw the signer's window starting at START.
+    Withdraw { start: String },
+    /// A doctor's windows (default: the signer's).
+    Show { doctor: Option<String> },
+}
+
+#[derive(Subcommand)]
+enum AppointmentCommand {
+    /// Show one appointment.
+    Show { id: u64 },
+    /// Cancel before it starts (patient or doctor).
+    Cancel { id: u64 },
+    /// Mark fulfilled after it started (doctor).
+    Complete { id: u64 },
+    /// Mark no-show after it started (doctor).
+    NoShow { id: u64 },
+}
+
+#[derive(Subcommand)]
+enum DocumentCommand {
+    /// Add a reference to an encrypted document to a patient's record.
+    Add {
+        /// The patient (default: the signer).
+        #[arg(long)]
+        patient: Option<String>,
+        /// Encrypted CID (hex).
+        #[arg(long)]
+        encrypted_cid: String,
+        /// BLAKE2b-256 (or SHA-256) hash of the plaintext (hex, 32 bytes).
+        #[arg(long)]
+        content_hash: String,
+        /// Document kind code.
+        #[arg(long)]
+        kind: u16,
+        /// Document key wrapped with the record key (hex).
+        #[arg(long, default_value = "0x")]
+        wrapped_key: String,
+        /// The current document this one replaces.
+        #[arg(long)]
+        supersedes: Option<u32>,
+    },
+    /// Open a document (a transaction: the access is logged for anyone but the patient).
+    Open { patient: String, id: u32 },
+    /// Mark a document entered-in-error.
+    EnteredInError { patient: String, id: u32 },
+}
+
+#[derive(Subcommand)]
+enum EmergencyCommand {
+    /// Open a patient's records for one hour (verified doctor); only the reason's hash goes
+    /// on chain.
+    Open {
+        patient: String,
+        /// Why (kept off chain; its hash is logged).
+        #[arg(long)]
+        reason: String,
+    },
+    /// End emergency access early (the patient, or the doctor).
+    End {
+        /// The patient (default: the signer).
+        #[arg(long)]
+        patient: Option<String>,
+        /// The doctor (default: the signer).
+        #[arg(long)]
+        doctor: Option<String>,
+    },
+    /// The latest emergency access of DOCTOR to PATIENT.
+    Show {
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long)]
+        doctor: Option<String>,
+    },
+}
+
+/// Remembered contract addresses, per node URL.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Config {
+    contracts: BTreeMap<String, String>,
+}
+
+fn config_path(cli: &Cli) -> PathBuf {
+    if let Some(path) = &cli.config {
+        return path.clone();
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("ehr").join("config.json")
+}
+
+fn load_config(path: &Path) -> anyhow::Result<Config> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid ehr config", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn save_config(path: &Path, config: &Config) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(config)?)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
+}
+
+/// RFC 3339, or `+<n>m|h|d` from now, to milliseconds since the epoch.
+fn parse_time(text: &str) -> anyhow::Result<u64> {
+    if let Some(relative) = text.strip_prefix('+') {
+        let (number, unit) = relative.split_at(relative.len().saturating_sub(1));
+        let number: u64 = number
+            .parse()
+            .map_err(|_| anyhow!("`{text}` is not a time: use RFC 3339 or +30m, +12h, +7d"))?;
+        let unit_ms: u64 = match unit {
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => bail!("`{text}` is not a time: use RFC 3339 or +30m, +12h, +7d"),
+        };
+        return number
+            .checked_mul(unit_ms)
+            .and_then(|offset| now_ms().checked_add(offset))
+            .ok_or_else(|| anyhow!("`{text}` is too far away"));
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|err| anyhow!("`{text}` is not an RFC 3339 time ({err})"))?;
+    u64::try_from(at.timestamp_millis()).map_err(|_| anyhow!("`{text}` is before 1970"))
+}
+
+fn parse_hex(what: &str, text: &str) -> anyhow::Result<Vec<u8>> {
+    hex::decode(text.trim_start_matches("0x")).map_err(|_| anyhow!("{what} is not hex"))
+}
+
+fn parse_hash(what: &str, text: &str) -> anyhow::Result<[u8; 32]> {
+    parse_hex(what, text)?
+        .try_into()
+        .map_err(|_| anyhow!("{what} must be 32 bytes"))
+}
+
+fn account(text: &str) -> anyhow::Result<AccountId> {
+    Ok(parse_account(text)?)
+}
+
+/// The signer's public X25519 key: derived from its secret URI with a domain-separated hash.
+fn derived_public_key(suri: &str) -> [u8; 32] {
+    let mut input = b"ehr/x25519-secret/v1:".to_vec();
+    input.extend_from_slice(suri.as_bytes());
+    let secret = x25519_dalek::StaticSecret::from(blake2_256(&input));
+    x25519_dalek::PublicKey::from(&secret).to_bytes()
+}
+
+fn default_bundle() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    target.join("ink").join("ehr").join("ehr.contract")
+}
+
+struct Session {
+    client: EhrClient,
+    suri: String,
+    json: bool,
+}
+
+impl Session {
+    fn me(&self) -> AccountId {
+        self.client.account_id()
+    }
+    fn or_me(&self, account_text: &Option<String>) -> anyhow::Result<AccountId> {
+        match account_text {
+            Some(text) => account(text),
+            None => Ok(self.me()),
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let suri = match (&cli.suri, &cli.suri_file) {
+        (Some(suri), _) => suri.clone(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        // Public queries need no secret: dry-run them as a well-known dev account.
+        (None, None) => "//Alice".to_string(),
+    };
+    let signer = dev_signer(&suri)?;
+    if let Command::Account = cli.command {
+        let me = AccountId::from(signer.public_key().0);
+        if cli.json {
+            println!(
+                "{}",
+                json!({ "account": ss58(&me), "public_key": format!("0x{}", hex::encode(derived_public_key(&suri))) })
+            );
+        } else {
+            println!("{}", ss58(&me));
+        }
+        return Ok(());
+    }
+    if cli.suri.is_none() && cli.suri_file.is_none() && !is_public_query(&cli.command) {
+        bail!("this command acts as an account: give --suri, EHR_SURI or --suri-file");
+    }
+    let options = Options {
+        timeout: Duration::from_secs(cli.timeout),
+        finality: if cli.finalized {
+            Finality::Finalized
+        } else {
+            Finality::InBlock
+        },
+        ..Options::default()
+    };
+    let client = EhrClient::connect_with(&cli.url, signer, options).await?;
+    let config_file = config_path(&cli);
+    if let Command::Deploy { bundle } = &cli.command {
+        let bundle = bundle.clone().unwrap_or_else(default_bundle);
+        let mut client = client;
+        let deployment = client
+            .deploy_bundle(&bundle)
+            .await
+            .with_context(|| format!("deploying {}", bundle.display()))?;
+        let mut config = load_config(&config_file)?;
+        config
+            .contracts
+            .insert(cli.url.clone(), deployment.contract.to_string());
+        save_config(&config_file, &config)?;
+        if cli.json {
+            println!(
+                "{}",
+                json!({ "contract": deployment.contract.to_string(), "code_hash": format!("{:?}", deployment.code_hash), "uploaded_code": deployment.uploaded_code })
+            );
+        } else {
+            println!(
+                "deployed {} (code {:?}{}); remembered in {}",
+                deployment.contract,
+                deployment.code_hash,
+                if deployment.uploaded_code {
+                    ", uploaded"
+                } else {
+                    ", already on chain"
+                },
+                config_file.display()
+            );
+        }
+        return Ok(());
+    }
+    let contract = match &cli.contract {
+        Some(address) => address.clone(),
+        None => load_config(&config_file)?
+            .contracts
+            .get(&cli.url)
+            .cloned()
+            .ok_or_else(|| {
+                anyhow!(
+                    "no contract for {}: run `ehr deploy` or give --contract",
+                    cli.url
+                )
+            })?,
+    };
+    let contract = to_chain_account(&account(&contract)?);
+    let context = Session {
+        client: client.attach(contract),
+        suri,
+        json: cli.json,
+    };
+    dispatch(&context, cli.command).await
+}
+
+/// Commands that read public data (a dry-run), so any account may ask.
+fn is_public_query(command: &Command) -> bool {
+    match command {
+        Command::Doctors { .. } | Command::Available { .. } => true,
+        Command::Admin(sub) => matches!(
+            sub,
+            AdminCommand::Show | AdminCommand::IsVerifier { .. } | AdminCommand::Verifiers
+        ),
+        Command::Patient(sub) => matches!(
+            sub,
+            PatientCommand::Show { .. }
+                | PatientCommand::Verification { .. }
+                | PatientCommand::Count
+        ),
+        Command::Doctor(sub) => matches!(
+            sub,
+            DoctorCommand::Show { .. }
+                | DoctorCommand::Count
+                | DoctorCommand::Availability(AvailabilityCommand::Show { .. })
+        ),
+        _ => false,
+    }
+}
+
+async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
+    let client = &context.client;
+    let as_json = context.json;
+    match command {
+        Command::Account | Command::Deploy { .. } => unreachable!("handled before connecting"),
+        Command::Admin(sub) => match sub {
+            AdminCommand::Show => {
+                print_value("admin", json!(ss58(&client.admin().await?)), as_json)
+            }
+            AdminCommand::Transfer { account: to } => {
+                let done = client.transfer_admin(account(&to)?).await?;
+                print_submitted("admin transfer proposed", &done, Value::Null, as_json);
+            }
+            AdminCommand::Accept => {
+                let done = client.accept_admin().await?;
+                print_submitted("admin role accepted", &done, Value::Null, as_json);
+            }
+            AdminCommand::AddVerifier { account: verifier } => {
+                let done = client.add_verifier(account(&verifier)?).await?;
+                print_submitted("verifier added", &done, Value::Null, as_json);
+            }
+            AdminCommand::RemoveVerifier { account: verifier } => {
+                let done = client.remove_verifier(account(&verifier)?).await?;
+                print_submitted("verifier removed", &done, Value::Null, as_json);
+            }
+            AdminCommand::IsVerifier { account: who } => {
+                let answer = client.is_verifier(account(&who)?).await?;
+                print_value("verifier", json!(answer), as_json);
+            }
+            AdminCommand::Verifiers => {
+                print_value("verifiers", json!(client.verifier_count().await?), as_json)
+            }
+        },
+        Command::Patient(sub) => match sub {
+            PatientCommand::Register { public_key } => {
+                let key = match public_key {
+                    Some(text) => parse_hash("--public-key", &text)?,
+                    None => derived_public_key(&context.suri),
+                };
+                let done = client.register_patient(key).await?;
+                print_submitted("registered as patient", &done, Value::Null, as_json);
+            }
+            PatientCommand::Verify { account: patient } => {
+                let done = client.verify_patient(account(&patient)?).await?;
+                print_submitted("patient verified", &done, Value::Null, as_json);
+            }
+            PatientCommand::Show { account: who } => {
+                let who = context.or_me(&who)?;
+                print_record(&(who, client.patient(who).await?), as_json);
+            }
+            PatientCommand::Verification { account: who } => {
+                let who = context.or_me(&who)?;
+                print_record(&(who, client.patient_verification(who).await?), as_json);
+            }
+            PatientCommand::Count => {
+                print_value("patients", json!(client.patient_count().await?), as_json)
+            }
+        },
+        Command::Doctor(sub) => match sub {
+            DoctorCommand::Register {
+                name,
+                specialty,
+                licence_number,
+                slot_minutes,
+                public_key,
+            } => {
+                let key = match public_key {
+                    Some(text) => parse_hash("--public-key", &text)?,
+                    None => derived_public_key(&context.suri),
+                };
+                let licence_hash = blake2_256(licence_number.trim().as_bytes());
+                let done = client
+                    .register_doctor(name, specialty, licence_hash, key, slot_minutes)
+                    .await?;
+                print_submitted(
+                    "registered as doctor (pending verification)",
+                    &done,
+                    Value::Null,
+                    as_json,
+                );
+            }
+            DoctorCommand::Verify { account: doctor } => {
+                let done = client.verify_doctor(account(&doctor)?).await?;
+                print_submitted("doctor verified", &done, Value::Null, as_json);
+            }
+            DoctorCommand::Suspend { account: doctor } => {
+                let done = client.suspend_doctor(account(&doctor)?).await?;
+                print_submitted("doctor suspended", &done, Value::Null, as_json);
+            }
+            DoctorCommand::Show { account: who } => {
+                let who = context.or_me(&who)?;
+                print_record(&(who, client.doctor(who).await?), as_json);
+            }
+            DoctorCommand::Count => {
+                let registered = client.doctor_count().await?;
+                let verified = client.verified_doctor_count().await?;
+                if as_json {
+                    println!(
+                        "{}",
+                        json!({ "registered": registered, "verified": verified })
+                    );
+                } else {
+                    println!("doctors: {registered} registered, {verified} verified");
+                }
+            }
+            DoctorCommand::Availability(sub) => match sub {
+                AvailabilityCommand::Publish { start, end } => {
+                    let done = client
+                        .publish_availability(parse_time(&start)?, parse_time(&end)?)
+                        .await?;
+                    print_submitted("availability published", &done, Value::Null, as_json);
+                }
+                AvailabilityCommand::Withdraw { start } => {
+                    let done = client.withdraw_availability(parse_time(&start)?).await?;
+                    print_submitted("availability withdrawn", &done, Value::Null, as_json);
+                }
+                AvailabilityCommand::Show { doctor } => {
+                    let windows = client.get_availability(context.or_me(&doctor)?).await?;
+                    print_rows(&windows, None, 0, as_json);
+                }
+            },
+        },
+        Command::Doctors {
+            specialty,
+            all,
+            page,
+        } => {
+            let found = if all {
+                client
+                    .get_registered_doctors(page.offset, page.limit)
+                    .await?
+            } else {
+                client
+                    .get_all_doctors(specialty, page.offset, page.limit)
+                    .await?
+            };
+            print_rows(&found.items, Some(found.total), page.offset, as_json);
+        }
+        Command::Available { doctor, start } => {
+            let free = client
+                .check_doctor_availability(account(&doctor)?, parse_time(&start)?)
+                .await?;
+            print_value("available", json!(free), as_json);
+        }
+        Command::Book { doctor, start } => {
+            let done = client
+                .book_appointment(account(&doctor)?, parse_time(&start)?)
+                .await?;
+            print_submitted("booked appointment", &done, json!(done.value), as_json);
+        }
+        Command::Appointments { account: who, page } => {
+            let who = context.or_me(&who)?;
+            let found = client
+                .get_all_appointments(who, page.offset, page.limit)
+                .await?;
+            print_rows(&found.items, Some(found.total), page.offset, as_json);
+        }
+        Command::Appointment(sub) => match sub {
+            AppointmentCommand::Show { id } => {
+                print_record(&client.appointment(id).await?, as_json)
+            }
+            AppointmentCommand::Cancel { id } => {
+                let done = client.cancel_appointment(id).await?;
+                print_submitted("appointment cancelled", &done, json!(id), as_json);
+            }
+            AppointmentCommand::Complete { id } => {
+                let done = client.complete_appointment(id).await?;
+                print_submitted("appointment fulfilled", &done, json!(id), as_json);
+            }
+            AppointmentCommand::NoShow { id } => {
+                let done = client.mark_no_show(id).await?;
+                print_submitted("appointment marked no-show", &done, json!(id), as_json);
+            }
+        },
+        Command::Grant {
+            doctor,
+            until,
+            write,
+            wrapped_key,
+        } => {
+            let done = client
+                .grant_access(
+                    account(&doctor)?,
+                    write,
+                    parse_time(&until)?,
+                    parse_hex("--wrapped-key", &wrapped_key)?,
+                )
+                .await?;
+            print_submitted("access granted", &done, Value::Null, as_json);
+        }
+        Command::Revoke { doctor } => {
+            let done = client.revoke_access(account(&doctor)?).await?;
+            print_submitted("access revoked", &done, Value::Null, as_json);
+        }
+        Command::Grants {
+            patient,
+            doctor,
+            page,
+        } => {
+            let patient = context.or_me(&patient)?;
+            match doctor {
+                Some(doctor) => {
+                    let doctor = account(&doctor)?;
+                    let grant = client.grant(patient, doctor).await?;
+                    print_record(&GrantView(Some(patient), doctor, grant, now_ms()), as_json);
+                }
+                None => {
+                    let found = client.get_grants(patient, page.offset, page.limit).await?;
+                    let rows = view::grant_entries(found.items, now_ms());
+                    print_rows(&rows, Some(found.total), page.offset, as_json);
+                }
+            }
+        }
+        Command::Documents { patient, page } => {
+            let patient = context.or_me(&patient)?;
+            let found = client
+                .get_all_documents(patient, page.offset, page.limit)
+                .await?;
+            print_rows(&found.items, Some(found.total), page.offset, as_json);
+        }
+        Command::Document(sub) => match sub {
+            DocumentCommand::Add {
+                patient,
+                encrypted_cid,
+                content_hash,
+                kind,
+                wrapped_key,
+                supersedes,
+            } => {
+                let done = client
+                    .upload_document(
+                        context.or_me(&patient)?,
+                        parse_hex("--encrypted-cid", &encrypted_cid)?,
+                        parse_hash("--content-hash", &content_hash)?,
+                        kind,
+                        parse_hex("--wrapped-key", &wrapped_key)?,
+                        supersedes,
+                    )
+                    .await?;
+                print_submitted("document added", &done, json!(done.value), as_json);
+            }
+            DocumentCommand::Open { patient, id } => {
+                let done = client.open_document(account(&patient)?, id).await?;
+                if as_json {
+                    print_record(&done.value, true);
+                } else {
+                    print_submitted("document opened", &done, json!(id), false);
+                    print_record(&done.value, false);
+                }
+            }
+            DocumentCommand::EnteredInError { patient, id } => {
+                let done = client
+                    .mark_document_entered_in_error(account(&patient)?, id)
+                    .await?;
+                print_submitted(
+                    "document marked entered-in-error",
+                    &done,
+                    json!(id),
+                    as_json,
+                );
+            }
+        },
+        Command::Emergency(sub) => match sub {
+            EmergencyCommand::Open { patient, reason } => {
+                let done = client
+                    .open_emergency_access(account(&patient)?, blake2_256(reason.as_bytes()))
+                    .await?;
+                print_submitted(
+                    "EMERGENCY ACCESS OPENED (logged) until",
+                    &done,
+                    json!(view::time(done.value)),
+                    as_json,
+                );
+            }
+            EmergencyCommand::End { patient, doctor } => {
+                let done = client
+                    .end_emergency_access(context.or_me(&patient)?, context.or_me(&doctor)?)
+                    .await?;
+                print_submitted("emergency access ended", &done, Value::Null, as_json);
+            }
+            EmergencyCommand::Show { patient, doctor } => {
+                let access = client
+                    .emergency_access(context.or_me(&patient)?, context.or_me(&doctor)?)
+                    .await?;
+                print_record(&access, as_json);
+            }
+        },
+        Command::Audit { patient, page } => {
+            let patient = context.or_me(&patient)?;
+            let found = client
+                .get_audit_trail(patient, page.offset, page.limit)
+                .await?;
+            print_rows(&found.items, Some(found.total), page.offset, as_json);
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_time_works() {
+        assert_eq!(parse_time("1970-01-01T00:00:01Z").unwrap(), 1000);
+        assert_eq!(
+            parse_time("2026-11-25T10:00:00+01:00").unwrap(),
+            1_796_029_200_000
+        );
+        let soon = parse_time("+30m").unwrap();
+        assert!(soon >= now_ms() + 29 * 60_000);
+    }
+
+    #[test]
+    fn parse_time_of_garbage_fails() {
+        for text in ["", "tomorrow", "+3x", "+m", "1969-12-31T23:59:59Z"] {
+            assert!(parse_time(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn derived_key_is_stable_and_per_account() {
+        assert_eq!(derived_public_key("//Alice"), derived_public_key("//Alice"));
+        assert_ne!(derived_public_key("//Alice"), derived_public_key("//Bob"));
+    }
+}
