@@ -3,9 +3,11 @@
 # fastest. Runs scripts/setup.sh first, which skips whatever is already installed.
 #
 #   1. cargo fmt --check and cargo clippy -D warnings on every crate;
-#   2. unit tests (#[ink::test] and the client's) on the workspace;
+#   2. unit tests (#[ink::test], the client's and the CLI's);
 #   3. cargo contract build --release, and the bundle's three artifacts exist;
-#   4. drink tests: the compiled contract in a sandboxed runtime.
+#   4. drink tests: the compiled contract in a sandboxed runtime;
+#   5. end-to-end tests on real nodes: ink_e2e, and ehr-client against the release bundle;
+#   6. the demo (scripts/demo.sh), so the main job cannot rot.
 #
 # Environment:
 #   EHR_CACHE         where build outputs are kept between runs (default ~/.cache/ehr)
@@ -39,7 +41,7 @@ cargo clippy --manifest-path "$drink_manifest" --all-targets --locked \
   --target-dir "$drink_target" -- -D warnings
 
 step "unit tests"
-cargo test --workspace --locked
+cargo test --workspace --locked --exclude ehr-e2e
 
 step "contract build"
 (cd contracts/ehr && cargo contract build --release --quiet)
@@ -50,5 +52,13 @@ printf 'optimized WASM: %s bytes\n' "$(stat -c %s "$CARGO_TARGET_DIR/ink/ehr/ehr
 
 step "drink tests"
 cargo test --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
+
+step "end-to-end tests (real substrate-contracts-node)"
+# Each test starts its own node; two at a time suit a 2-core machine.
+EHR_CONTRACT_BUNDLE="$CARGO_TARGET_DIR/ink/ehr/ehr.contract" \
+  cargo test -p ehr-e2e --locked -- --test-threads 2 --nocapture
+
+step "demo"
+"$root/scripts/demo.sh"
 
 step "all passed in $((SECONDS - started)) s"

@@ -1,0 +1,88 @@
+//! End-to-end tests of the EHR contract and client on a real `substrate-contracts-node`.
+//!
+//! - `tests/ink_e2e.rs`: `#[ink_e2e::test]`s (ink_e2e starts its own node per test);
+//! - `tests/client.rs`: the `ehr-client` API against a node [`TestNode`] starts on a free port.
+//!
+//! The node binary is `$CONTRACTS_NODE`, or `substrate-contracts-node` on `PATH`.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `substrate-contracts-node --dev --tmp` on 127.0.0.1, stopped when dropped.
+pub struct TestNode {
+    child: Child,
+    port: u16,
+}
+
+impl TestNode {
+    /// Starts a node on a free port and waits until its RPC port accepts connections.
+    ///
+    /// # Panics
+    /// If the node binary cannot be started or does not listen within 60 s.
+    pub fn start() -> TestNode {
+        let binary =
+            std::env::var("CONTRACTS_NODE").unwrap_or_else(|_| "substrate-contracts-node".into());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .expect("a free port on 127.0.0.1");
+        let child = Command::new(&binary)
+            .args(["--dev", "--tmp", "--rpc-port", &port.to_string()])
+            .args(["--rpc-max-connections", "1000", "--no-prometheus", "--no-telemetry"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {binary} (run scripts/setup.sh): {err}"));
+        let mut node = TestNode { child, port };
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+            if let Ok(Some(status)) = node.child.try_wait() {
+                panic!("{binary} exited early: {status}");
+            }
+            assert!(Instant::now() < deadline, "{binary} did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        node
+    }
+
+    /// The node's WebSocket URL.
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the node now.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The contract bundle under test: `$EHR_CONTRACT_BUNDLE` (the test command sets it to the
+/// release build), else the bundle ink_e2e builds from `contracts/ehr`.
+pub fn contract_bundle() -> PathBuf {
+    if let Some(path) = std::env::var_os("EHR_CONTRACT_BUNDLE") {
+        return PathBuf::from(path);
+    }
+    let wasm = ink_e2e::build_root_and_contract_dependencies()
+        .into_iter()
+        .find(|path| path.file_stem().is_some_and(|stem| stem == "ehr"))
+        .expect("ink_e2e built the ehr contract");
+    wasm.with_extension("contract")
+}
+
+/// Milliseconds since the Unix epoch by the wall clock, which the dev node's blocks follow.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as u64)
+        .unwrap_or_default()
+}
