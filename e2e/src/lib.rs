@@ -30,7 +30,12 @@ impl TestNode {
             .expect("a free port on 127.0.0.1");
         let child = Command::new(&binary)
             .args(["--dev", "--tmp", "--rpc-port", &port.to_string()])
-            .args(["--rpc-max-connections", "1000", "--no-prometheus", "--no-telemetry"])
+            .args([
+                "--rpc-max-connections",
+                "1000",
+                "--no-prometheus",
+                "--no-telemetry",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -42,7 +47,10 @@ impl TestNode {
             if let Ok(Some(status)) = node.child.try_wait() {
                 panic!("{binary} exited early: {status}");
             }
-            assert!(Instant::now() < deadline, "{binary} did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "{binary} did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
         node

@@ -48,12 +48,24 @@ async fn deploy(node: &TestNode) -> Cast {
 
 /// Bob verifies Charlie (30-minute slots, a window of `slots` from `start`); Dave is a patient.
 async fn doctor_and_patient(cast: &Cast, start: u64, slots: u64) {
-    cast.alice.add_verifier(cast.bob.account_id()).await.unwrap();
-    cast.charlie
-        .register_doctor("Dr. Charlie".into(), "Cardiology".into(), [1; 32], [2; 32], 30)
+    cast.alice
+        .add_verifier(cast.bob.account_id())
         .await
         .unwrap();
-    cast.bob.verify_doctor(cast.charlie.account_id()).await.unwrap();
+    cast.charlie
+        .register_doctor(
+            "Dr. Charlie".into(),
+            "Cardiology".into(),
+            [1; 32],
+            [2; 32],
+            30,
+        )
+        .await
+        .unwrap();
+    cast.bob
+        .verify_doctor(cast.charlie.account_id())
+        .await
+        .unwrap();
     cast.charlie
         .publish_availability(start, start + slots * SLOT)
         .await
@@ -83,7 +95,9 @@ async fn every_message_works() {
     // roles
     assert_eq!(alice.admin().await.unwrap(), alice.account_id());
     let added = alice.add_verifier(bob_id).await.unwrap();
-    assert!(matches!(&added.events[..], [EhrEvent::VerifierAdded(event)] if event.verifier == bob_id));
+    assert!(
+        matches!(&added.events[..], [EhrEvent::VerifierAdded(event)] if event.verifier == bob_id)
+    );
     alice.add_verifier(eve_id).await.unwrap();
     assert!(alice.is_verifier(eve_id).await.unwrap());
     assert_eq!(alice.verifier_count().await.unwrap(), 2);
@@ -92,7 +106,13 @@ async fn every_message_works() {
 
     // doctors
     charlie
-        .register_doctor("Dr. Charlie".into(), "Cardiology".into(), [1; 32], [2; 32], 30)
+        .register_doctor(
+            "Dr. Charlie".into(),
+            "Cardiology".into(),
+            [1; 32],
+            [2; 32],
+            30,
+        )
         .await
         .unwrap();
     eve.register_doctor("Dr. Eve".into(), "Dermatology".into(), [4; 32], [5; 32], 20)
@@ -101,7 +121,10 @@ async fn every_message_works() {
     bob.verify_doctor(charlie_id).await.unwrap();
     bob.verify_doctor(eve_id).await.unwrap();
     bob.suspend_doctor(eve_id).await.unwrap();
-    assert_eq!(charlie.doctor(charlie_id).await.unwrap().display_name, "Dr. Charlie");
+    assert_eq!(
+        charlie.doctor(charlie_id).await.unwrap().display_name,
+        "Dr. Charlie"
+    );
     assert_eq!(alice.doctor_count().await.unwrap(), 2);
     assert_eq!(alice.verified_doctor_count().await.unwrap(), 1);
     let cardiologists = alice
@@ -116,7 +139,10 @@ async fn every_message_works() {
     // patients
     dave.register_patient([3; 32]).await.unwrap();
     charlie.verify_patient(dave_id).await.unwrap();
-    assert_eq!(alice.patient(dave_id).await.unwrap().verified_by, Some(charlie_id));
+    assert_eq!(
+        alice.patient(dave_id).await.unwrap().verified_by,
+        Some(charlie_id)
+    );
     let verification = alice.patient_verification(dave_id).await.unwrap();
     assert!(verification.registered);
     assert_eq!(alice.patient_count().await.unwrap(), 1);
@@ -132,9 +158,15 @@ async fn every_message_works() {
         .unwrap();
     charlie.withdraw_availability(start + DAY).await.unwrap();
     assert_eq!(alice.get_availability(charlie_id).await.unwrap().len(), 1);
-    assert!(dave.check_doctor_availability(charlie_id, start).await.unwrap());
+    assert!(dave
+        .check_doctor_availability(charlie_id, start)
+        .await
+        .unwrap());
     let first = dave.book_appointment(charlie_id, start).await.unwrap();
-    let second = dave.book_appointment(charlie_id, start + SLOT).await.unwrap();
+    let second = dave
+        .book_appointment(charlie_id, start + SLOT)
+        .await
+        .unwrap();
     assert_eq!((first.value, second.value), (0, 1));
     dave.cancel_appointment(second.value).await.unwrap();
     assert_eq!(
@@ -164,30 +196,54 @@ async fn every_message_works() {
         .await
         .unwrap();
     let replacement = dave
-        .upload_document(dave_id, vec![0xc2; 60], [0xa6; 32], 3, vec![8; 72], Some(uploaded.value))
+        .upload_document(
+            dave_id,
+            vec![0xc2; 60],
+            [0xa6; 32],
+            3,
+            vec![8; 72],
+            Some(uploaded.value),
+        )
         .await
         .unwrap();
-    let opened = charlie.open_document(dave_id, replacement.value).await.unwrap();
+    let opened = charlie
+        .open_document(dave_id, replacement.value)
+        .await
+        .unwrap();
     assert_eq!(opened.value.supersedes, Some(uploaded.value));
-    assert!(matches!(&opened.events[..], [EhrEvent::DocumentOpened(event)] if event.reader == charlie_id));
+    assert!(
+        matches!(&opened.events[..], [EhrEvent::DocumentOpened(event)] if event.reader == charlie_id)
+    );
     dave.mark_document_entered_in_error(dave_id, replacement.value)
         .await
         .unwrap();
     let documents = charlie.get_all_documents(dave_id, 0, 20).await.unwrap();
     assert_eq!(
-        documents.items.iter().map(|document| document.status).collect::<Vec<_>>(),
+        documents
+            .items
+            .iter()
+            .map(|document| document.status)
+            .collect::<Vec<_>>(),
         [DocumentStatus::Superseded, DocumentStatus::EnteredInError]
     );
     dave.revoke_access(charlie_id).await.unwrap();
 
     // emergency access
-    let opened = charlie.open_emergency_access(dave_id, [9; 32]).await.unwrap();
+    let opened = charlie
+        .open_emergency_access(dave_id, [9; 32])
+        .await
+        .unwrap();
     assert!(opened.value > now_ms());
     assert_eq!(
-        dave.emergency_access(dave_id, charlie_id).await.unwrap().expires_at,
+        dave.emergency_access(dave_id, charlie_id)
+            .await
+            .unwrap()
+            .expires_at,
         opened.value
     );
-    dave.end_emergency_access(dave_id, charlie_id).await.unwrap();
+    dave.end_emergency_access(dave_id, charlie_id)
+        .await
+        .unwrap();
 
     // audit
     let trail = dave.get_audit_trail(dave_id, 0, 20).await.unwrap();
@@ -240,13 +296,13 @@ async fn refused_calls_return_typed_errors_and_submit_nothing() {
             Error::SlotAlreadyBooked,
         ),
         (
-            cast.dave.book_appointment(charlie_id, start + 1).await.err(),
+            cast.dave
+                .book_appointment(charlie_id, start + 1)
+                .await
+                .err(),
             Error::SlotNotAligned,
         ),
-        (
-            cast.dave.add_verifier(dave_id).await.err(),
-            Error::NotAdmin,
-        ),
+        (cast.dave.add_verifier(dave_id).await.err(), Error::NotAdmin),
         (
             cast.eve.verify_doctor(charlie_id).await.err(),
             Error::NotVerifier,
@@ -278,7 +334,10 @@ async fn refused_calls_return_typed_errors_and_submit_nothing() {
     assert_eq!(nonce_before, nonce_after);
     let message = format!(
         "{}",
-        cast.dave.book_appointment(charlie_id, start).await.unwrap_err()
+        cast.dave
+            .book_appointment(charlie_id, start)
+            .await
+            .unwrap_err()
     );
     assert_eq!(message, "contract error: SlotAlreadyBooked");
 }
@@ -300,7 +359,10 @@ async fn bad_input_and_lost_connections_are_errors_not_panics() {
     let detached = EhrClient::connect(&node.url(), dev_signer("//Ferdie").unwrap())
         .await
         .unwrap();
-    assert!(matches!(detached.admin().await, Err(ClientError::NoContract)));
+    assert!(matches!(
+        detached.admin().await,
+        Err(ClientError::NoContract)
+    ));
     // a malformed secret URI
     assert!(matches!(
         dev_signer("not a // valid ///uri"),
@@ -311,7 +373,10 @@ async fn bad_input_and_lost_connections_are_errors_not_panics() {
     node.stop();
     let lost = cast.alice.admin().await;
     assert!(
-        matches!(lost, Err(ClientError::Transport(_) | ClientError::Timeout { .. })),
+        matches!(
+            lost,
+            Err(ClientError::Transport(_) | ClientError::Timeout { .. })
+        ),
         "{lost:?}"
     );
     let gone = cast.alice.deploy_bundle(contract_bundle()).await;
@@ -367,7 +432,11 @@ async fn pipelined_batch_books_every_slot_exactly_once() {
     ids.sort_unstable();
     assert_eq!(ids, (0..BATCH).collect::<Vec<_>>());
     let dave_id = cast.dave.account_id();
-    let page = cast.dave.get_all_appointments(dave_id, 0, 20).await.unwrap();
+    let page = cast
+        .dave
+        .get_all_appointments(dave_id, 0, 20)
+        .await
+        .unwrap();
     assert_eq!(page.total, (BATCH + ONE_BY_ONE) as u32);
     for slot in 0..BATCH + ONE_BY_ONE {
         assert!(!cast

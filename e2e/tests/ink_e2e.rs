@@ -64,7 +64,10 @@ async fn booking_and_consent_flow_works<Client: E2EBackend>(mut client: Client) 
 
     // when: Dave books a slot
     let free = client
-        .call(&ink_e2e::dave(), &ehr.check_doctor_availability(charlie, start))
+        .call(
+            &ink_e2e::dave(),
+            &ehr.check_doctor_availability(charlie, start),
+        )
         .dry_run()
         .await?
         .return_value();
@@ -75,8 +78,8 @@ async fn booking_and_consent_flow_works<Client: E2EBackend>(mut client: Client) 
         .await?;
 
     // then: the appointment exists, an event was emitted, and the slot cannot be booked again
-    assert_eq!(booked.return_value(), Ok(0));
     assert_eq!(booked.contract_emitted_events()?.len(), 1);
+    assert_eq!(booked.return_value(), Ok(0));
     let again = client
         .call(&ink_e2e::dave(), &ehr.book_appointment(charlie, start))
         .dry_run()
@@ -105,7 +108,10 @@ async fn booking_and_consent_flow_works<Client: E2EBackend>(mut client: Client) 
         .call(&ink_e2e::charlie(), &ehr.open_document(dave, 0))
         .submit()
         .await?;
-    assert_eq!(opened.return_value().map(|document| document.author), Ok(charlie));
+    assert_eq!(
+        opened.return_value().map(|document| document.author),
+        Ok(charlie)
+    );
     client
         .call(&ink_e2e::dave(), &ehr.revoke_access(charlie))
         .submit()
@@ -167,7 +173,10 @@ async fn emergency_access_works<Client: E2EBackend>(mut client: Client) -> E2ERe
 
     // when: Charlie opens emergency access
     client
-        .call(&ink_e2e::charlie(), &ehr.open_emergency_access(dave, [9; 32]))
+        .call(
+            &ink_e2e::charlie(),
+            &ehr.open_emergency_access(dave, [9; 32]),
+        )
         .submit()
         .await?;
 
