@@ -54,8 +54,11 @@ step "drink tests"
 cargo test --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
 
 step "end-to-end tests (real substrate-contracts-node)"
-# Each test starts its own node; two at a time suit a 2-core machine.
-EHR_CONTRACT_BUNDLE="$CARGO_TARGET_DIR/ink/ehr/ehr.contract" \
+# Each test starts its own node; two at a time suit a 2-core machine. The client tests get a
+# copy of the release bundle: the ink_e2e tests rebuild the contract into the same directory.
+mkdir -p "$cache/bundle"
+cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle/ehr.contract"
+EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
   cargo test -p ehr-e2e --locked -- --test-threads 2 --nocapture
 
 step "demo"

@@ -882,7 +882,7 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:00:01Z").unwrap(), 1000);
         assert_eq!(
             parse_time("2026-11-25T10:00:00+01:00").unwrap(),
-            1_796_029_200_000
+            1_795_597_200_000
         );
         let soon = parse_time("+30m").unwrap();
         assert!(soon >= now_ms() + 29 * 60_000);
