@@ -486,9 +486,14 @@ impl EhrClient {
             .await
     }
 
-    /// Signs `call` with the next nonce, submits it and waits for inclusion and its events.
-    /// A failed extrinsic comes back as `ClientError::Dispatch`.
-    pub(crate) async fn sign_and_submit<Call: subxt::tx::TxPayload>(
+    /// Signs any runtime `call` (e.g. from [`crate::node::tx`]) with the client's next nonce,
+    /// submits it and waits for inclusion; returns the block and the extrinsic's events. A
+    /// failed extrinsic comes back as `ClientError::Dispatch`. Contract messages should use
+    /// [`EhrClient::submit`], which dry-runs them first.
+    ///
+    /// # Errors
+    /// `Rejected`, `Dispatch`, `Transport`, `Timeout`.
+    pub async fn sign_and_submit<Call: subxt::tx::TxPayload>(
         &self,
         call: &Call,
     ) -> Result<(
