@@ -315,24 +315,18 @@ impl EhrClient {
             (nanos, self.signer.public_key().0).encode()
         };
         let constructor = messages::constructor_new();
-        let dry_run = within(timeout, "the instantiation dry-run", async {
-            let payload = node::apis().contracts_api().instantiate(
-                self.chain_account_id(),
-                0,
-                None,
-                None,
-                Code::Existing(code_hash),
-                constructor.clone(),
-                salt.clone(),
-            );
-            Ok(self
-                .api
-                .runtime_api()
-                .at(self.best_block().await?)
-                .call(payload)
-                .await?)
-        })
-        .await?;
+        let payload = node::apis().contracts_api().instantiate(
+            self.chain_account_id(),
+            0,
+            None,
+            None,
+            Code::Existing(code_hash),
+            constructor.clone(),
+            salt.clone(),
+        );
+        let dry_run = self
+            .call_runtime_api("the instantiation dry-run", payload)
+            .await?;
         let result = dry_run
             .result
             .map_err(|err| self.describe_dispatch_error(&err))?;
@@ -342,12 +336,18 @@ impl EhrClient {
                 hex::encode(&result.result.data)
             )));
         }
-        let gas = self.gas_limit(&dry_run.gas_required);
-        let deposit = self.deposit_limit(&dry_run.storage_deposit);
+        let (ref_time, proof_size) = self.gas_limit((
+            dry_run.gas_required.ref_time,
+            dry_run.gas_required.proof_size,
+        ));
+        let deposit = self.deposit_limit(deposit_amount(&dry_run.storage_deposit));
         let instantiate = node::tx().contracts().instantiate(
             0,
-            gas,
-            deposit.map(Into::into),
+            Weight {
+                ref_time,
+                proof_size,
+            },
+            Some(deposit.into()),
             code_hash,
             constructor,
             salt,
@@ -371,23 +371,15 @@ impl EhrClient {
     /// `Transport`, `Timeout`, `Decode` for the rest.
     pub async fn dry_run<R: Decode>(&self, message: &Message<R>) -> Result<DryRun<R>> {
         let contract = self.contract_address()?;
-        let answer = within(self.options.timeout, "a dry-run", async {
-            let payload = node::apis().contracts_api().call(
-                self.chain_account_id(),
-                contract,
-                0,
-                None,
-                None,
-                message.input_data().to_vec(),
-            );
-            Ok(self
-                .api
-                .runtime_api()
-                .at(self.best_block().await?)
-                .call(payload)
-                .await?)
-        })
-        .await?;
+        let payload = node::apis().contracts_api().call(
+            self.chain_account_id(),
+            contract,
+            0,
+            None,
+            None,
+            message.input_data().to_vec(),
+        );
+        let answer = self.call_runtime_api("a dry-run", payload).await?;
         let returned = answer
             .result
             .map_err(|err| self.describe_dispatch_error(&err))?;
@@ -418,22 +410,14 @@ impl EhrClient {
     pub async fn submit<R: Decode>(&self, message: &Message<R>) -> Result<Submitted<R>> {
         let contract = self.contract_address()?;
         let dry_run = self.dry_run(message).await?;
-        let gas_limit = Weight {
-            ref_time: with_margin(dry_run.gas_required.0, self.options.margin_percent),
-            proof_size: with_margin(dry_run.gas_required.1, self.options.margin_percent),
-        };
-        let storage_deposit_limit = match u128::try_from(dry_run.storage_deposit) {
-            Ok(charge) => charge.saturating_add(
-                charge.saturating_mul(u128::from(self.options.margin_percent)) / 100,
-            ),
-            Err(_) => 0,
-        };
+        let (ref_time, proof_size) = self.gas_limit(dry_run.gas_required);
+        let storage_deposit_limit = self.deposit_limit(dry_run.storage_deposit);
         let call = node::tx().contracts().call(
             MultiAddress::Id(contract.clone()),
             0,
             Weight {
-                ref_time: gas_limit.ref_time,
-                proof_size: gas_limit.proof_size,
+                ref_time,
+                proof_size,
             },
             Some(storage_deposit_limit.into()),
             message.input_data().to_vec(),
@@ -463,7 +447,7 @@ impl EhrClient {
             events: contract_events,
             block_hash: in_block.block_hash(),
             extrinsic_hash: in_block.extrinsic_hash(),
-            gas_limit: (gas_limit.ref_time, gas_limit.proof_size),
+            gas_limit: (ref_time, proof_size),
             storage_deposit_limit: Some(storage_deposit_limit),
         })
     }
@@ -570,19 +554,40 @@ impl EhrClient {
             .ok_or_else(|| ClientError::Transport("the node has no best block".into()))
     }
 
-    fn gas_limit(&self, required: &Weight) -> Weight {
-        Weight {
-            ref_time: with_margin(required.ref_time, self.options.margin_percent),
-            proof_size: with_margin(required.proof_size, self.options.margin_percent),
-        }
+    /// Calls a runtime API (a dry-run) on the best block, within the time-out.
+    async fn call_runtime_api<Call: subxt::runtime_api::RuntimeApiPayload>(
+        &self,
+        waiting_for: &'static str,
+        payload: Call,
+    ) -> Result<Call::ReturnType> {
+        within(self.options.timeout, waiting_for, async {
+            Ok(self
+                .api
+                .runtime_api()
+                .at(self.best_block().await?)
+                .call(payload)
+                .await?)
+        })
+        .await
     }
 
-    fn deposit_limit(&self, deposit: &StorageDeposit<u128>) -> Option<u128> {
-        match deposit {
-            StorageDeposit::Charge(charge) => Some(charge.saturating_add(
+    /// The gas limit to submit with: the dry-run's (ref_time, proof_size) plus the margin.
+    fn gas_limit(&self, (ref_time, proof_size): (u64, u64)) -> (u64, u64) {
+        let percent = self.options.margin_percent;
+        (
+            with_margin(ref_time, percent),
+            with_margin(proof_size, percent),
+        )
+    }
+
+    /// The storage deposit limit to submit with: the dry-run's charge plus the margin, or
+    /// nothing when the dry-run refunded.
+    fn deposit_limit(&self, storage_deposit: i128) -> u128 {
+        match u128::try_from(storage_deposit) {
+            Ok(charge) => charge.saturating_add(
                 charge.saturating_mul(u128::from(self.options.margin_percent)) / 100,
-            )),
-            StorageDeposit::Refund(_) => Some(0),
+            ),
+            Err(_) => 0,
         }
     }
 
