@@ -37,6 +37,7 @@
 
 mod bundle;
 mod client;
+pub mod documents;
 mod error;
 pub mod events;
 pub mod messages;

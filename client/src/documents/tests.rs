@@ -1,0 +1,336 @@
+//! The document pipeline off chain: CIDs against an independent implementation, round trips,
+//! tampering, key epochs, and two block stores exchanging a document over the gateway protocol.
+
+use super::*;
+use crate::documents::{crypto::blob_len, unixfs::file_cid};
+use std::time::Duration;
+
+const KIB: usize = 1024;
+const PATIENT: [u8; 32] = [7; 32];
+
+/// The same bytes as `scripts/cid-vectors/generate.mjs` makes: xorshift32 from 0x12345678.
+fn test_bytes(length: usize) -> Vec<u8> {
+    let mut state: u32 = 0x1234_5678;
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
+
+fn patient_keys() -> EncryptionKeys {
+    EncryptionKeys::from_suri("//Bob")
+}
+
+fn seal(bytes: &[u8], store: &mut MemoryBlockStore, record_key: &RecordKey) -> SealedDocument {
+    seal_document(bytes, store, record_key, &PATIENT, |_| {}).expect("sealing works")
+}
+
+fn open(
+    sealed: &SealedDocument,
+    record_key: &RecordKey,
+    store: &mut MemoryBlockStore,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut out = Vec::new();
+    open_sealed_document(reference(sealed), record_key, store, &mut out, |_| {})?;
+    Ok(out)
+}
+
+fn reference(sealed: &SealedDocument) -> DocumentReference<'_> {
+    DocumentReference {
+        patient: &PATIENT,
+        encrypted_cid: &sealed.encrypted_cid,
+        content_hash: &sealed.content_hash,
+        wrapped_key: &sealed.wrapped_key,
+    }
+}
+
+#[test]
+fn file_cid_matches_independent_implementation() {
+    // given the CIDs js-ipfs-unixfs's importer gives with Kubo's `--cid-version=1` settings
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/data/kubo-cids.json")).unwrap();
+    let vectors = vectors["vectors"].as_array().unwrap();
+    assert!(vectors.len() >= 5);
+    for vector in vectors {
+        let size = vector["size"].as_u64().unwrap() as usize;
+        // when our importer reads the same bytes
+        let cid = file_cid(test_bytes(size).as_slice()).unwrap();
+        // then it makes the same CID
+        assert_eq!(
+            cid.to_string(),
+            vector["cid"].as_str().unwrap(),
+            "size {size}"
+        );
+    }
+}
+
+#[test]
+fn single_chunk_is_a_raw_leaf_and_larger_files_a_dag_pb_root() {
+    let one_chunk = file_cid(test_bytes(256 * KIB).as_slice()).unwrap();
+    let two_chunks = file_cid(test_bytes(256 * KIB + 1).as_slice()).unwrap();
+    assert!(one_chunk.to_string().starts_with("bafkrei"));
+    assert!(two_chunks.to_string().starts_with("bafybei"));
+}
+
+#[test]
+fn seal_document_round_trip_works() {
+    let record_key = patient_keys().record_key(0).unwrap();
+    for size in [0, 1, 256 * KIB, 256 * KIB + 1, 10 * 1024 * KIB] {
+        // given a file sealed into a store
+        let plaintext = test_bytes(size);
+        let mut store = MemoryBlockStore::new();
+        let sealed = seal(&plaintext, &mut store, &record_key);
+        assert_eq!(sealed.plaintext_len, size as u64);
+        assert_eq!(sealed.blob_len, blob_len(size as u64));
+        // then the store holds only ciphertext, and the chain's fields fit the contract
+        assert!(sealed.encrypted_cid.len() <= 256 && sealed.wrapped_key.len() <= 128);
+        // when it is opened with the record key
+        let opened = open(&sealed, &record_key, &mut store).unwrap();
+        // then the plaintext comes back
+        assert_eq!(opened, plaintext, "size {size}");
+    }
+}
+
+#[test]
+fn blob_holds_no_plaintext() {
+    let marker = b"PHI-MARKER-7f3a9c-do-not-leak";
+    let plaintext = [marker.as_slice(); 1000].concat();
+    let mut store = MemoryBlockStore::new();
+    let sealed = seal(
+        &plaintext,
+        &mut store,
+        &patient_keys().record_key(0).unwrap(),
+    );
+    let cids: Vec<_> = store.cids().copied().collect();
+    for cid in cids {
+        let block = store.get_block(&cid).unwrap();
+        assert!(!block.windows(marker.len()).any(|window| window == marker));
+    }
+    for field in [&sealed.encrypted_cid, &sealed.wrapped_key] {
+        assert!(!field.windows(8).any(|window| window == &marker[..8]));
+    }
+}
+
+#[test]
+fn flipped_blob_byte_fails() {
+    let record_key = patient_keys().record_key(0).unwrap();
+    let mut store = MemoryBlockStore::new();
+    let sealed = seal(&test_bytes(300 * KIB), &mut store, &record_key);
+    // given a stored leaf with one byte flipped
+    let leaf = *store
+        .cids()
+        .find(|cid| cid.codec() == unixfs::RAW_CODEC)
+        .unwrap();
+    store.block_mut(&leaf).unwrap()[100] ^= 1;
+    // then opening fails with an integrity error
+    assert!(matches!(
+        open(&sealed, &record_key, &mut store),
+        Err(DocumentError::Integrity(_))
+    ));
+}
+
+#[test]
+fn recomputed_tampered_blob_fails() {
+    // A store that serves altered bytes under a new, self-consistent CID still cannot pass:
+    // the blob's AEAD tags fail.
+    let key = DocumentKey::generate();
+    let mut blob = Vec::new();
+    let encrypted = key
+        .encrypt(test_bytes(1000).as_slice(), &mut blob, |_| {})
+        .unwrap();
+    let last = blob.len() - 1;
+    blob[last] ^= 0x80;
+    let mut out = Vec::new();
+    let result = key.decrypt(blob.as_slice(), &mut out, &encrypted.content_hash, |_| {});
+    assert!(matches!(result, Err(DocumentError::Integrity(_))));
+    // and a truncated blob (a whole chunk dropped) too
+    let mut blob = Vec::new();
+    key.encrypt(test_bytes(200 * KIB).as_slice(), &mut blob, |_| {})
+        .unwrap();
+    blob.truncate(blob.len() - 100);
+    let mut out = Vec::new();
+    let result = key.decrypt(blob.as_slice(), &mut out, &encrypted.content_hash, |_| {});
+    assert!(matches!(result, Err(DocumentError::Integrity(_))));
+}
+
+#[test]
+fn flipped_encrypted_cid_byte_fails() {
+    let record_key = patient_keys().record_key(0).unwrap();
+    let mut store = MemoryBlockStore::new();
+    let mut sealed = seal(b"lab result", &mut store, &record_key);
+    sealed.encrypted_cid[30] ^= 1;
+    assert!(matches!(
+        open(&sealed, &record_key, &mut store),
+        Err(DocumentError::Integrity(_))
+    ));
+}
+
+#[test]
+fn swapped_cids_fail() {
+    // given two documents of the same patient in one store
+    let record_key = patient_keys().record_key(0).unwrap();
+    let mut store = MemoryBlockStore::new();
+    let mut first = seal(b"first document", &mut store, &record_key);
+    let mut second = seal(b"second document", &mut store, &record_key);
+    // when their encrypted CIDs are swapped
+    std::mem::swap(&mut first.encrypted_cid, &mut second.encrypted_cid);
+    // then neither opens
+    for sealed in [&first, &second] {
+        assert!(matches!(
+            open(sealed, &record_key, &mut store),
+            Err(DocumentError::Integrity(_))
+        ));
+    }
+    // and swapping whole references but not the content hash fails too
+    let mut third = seal(b"third document", &mut store, &record_key);
+    let fourth = seal(b"fourth document", &mut store, &record_key);
+    third.content_hash = fourth.content_hash;
+    assert!(matches!(
+        open(&third, &record_key, &mut store),
+        Err(DocumentError::Integrity(_))
+    ));
+}
+
+#[test]
+fn record_key_of_another_patient_fails() {
+    let mut store = MemoryBlockStore::new();
+    let sealed = seal(b"x-ray", &mut store, &patient_keys().record_key(0).unwrap());
+    let stranger = EncryptionKeys::from_suri("//Eve").record_key(0).unwrap();
+    assert!(matches!(
+        open(&sealed, &stranger, &mut store),
+        Err(DocumentError::Integrity(_))
+    ));
+}
+
+#[test]
+fn granted_doctor_opens_older_epochs_but_not_newer() {
+    // given a patient who shared epoch 1 with a doctor
+    let patient = patient_keys();
+    let doctor = EncryptionKeys::from_suri("//Charlie");
+    let mut store = MemoryBlockStore::new();
+    let before = seal(
+        b"epoch 0 document",
+        &mut store,
+        &patient.record_key(0).unwrap(),
+    );
+    let sealed_for_doctor = patient.record_key(1).unwrap().seal_to(&doctor.public_key());
+    assert_eq!(sealed_for_doctor.len(), 80);
+    let doctor_key = doctor.open_record_key(&sealed_for_doctor, 1).unwrap();
+    // then the doctor derives epoch 0 and opens the older document
+    let older = doctor_key.older(0).unwrap();
+    assert_eq!(
+        open(&before, &older, &mut store).unwrap(),
+        b"epoch 0 document"
+    );
+    // and when the patient revokes someone and moves to epoch 2, a new document is out of
+    // the doctor's reach until the patient re-shares
+    let after = seal(
+        b"epoch 2 document",
+        &mut store,
+        &patient.record_key(2).unwrap(),
+    );
+    assert!(matches!(
+        doctor_key.older(2),
+        Err(DocumentError::KeyNotShared { needed: 2, held: 1 })
+    ));
+    assert!(matches!(
+        open(&after, &doctor_key, &mut store),
+        Err(DocumentError::Integrity(_))
+    ));
+}
+
+#[test]
+fn sealed_record_key_for_another_account_fails() {
+    let patient = patient_keys();
+    let sealed = patient
+        .record_key(0)
+        .unwrap()
+        .seal_to(&EncryptionKeys::from_suri("//Charlie").public_key());
+    let eve = EncryptionKeys::from_suri("//Eve");
+    assert!(matches!(
+        eve.open_record_key(&sealed, 0),
+        Err(DocumentError::Integrity(_))
+    ));
+}
+
+#[test]
+fn two_nodes_exchange_a_document_by_cid() {
+    // given node A, which sealed a document into its store and serves it on 127.0.0.1
+    let dir = tempfile::tempdir().unwrap();
+    let node_a = FsBlockStore::open(dir.path().join("a")).unwrap();
+    let record_key = patient_keys().record_key(0).unwrap();
+    let plaintext = test_bytes(600 * KIB);
+    let sealed = seal_document(
+        plaintext.as_slice(),
+        node_a.clone(),
+        &record_key,
+        &PATIENT,
+        |_| {},
+    )
+    .unwrap();
+    let gateway = GatewayServer::start(node_a, "127.0.0.1:0").unwrap();
+    // when node B, with an empty store, opens the document by its CID through A's gateway
+    let node_b = FsBlockStore::open(dir.path().join("b")).unwrap();
+    let source = PeerBlockSource::new(node_b.clone(), vec![gateway.url()], Duration::from_secs(10));
+    let mut out = Vec::new();
+    let (cid, length) =
+        open_sealed_document(reference(&sealed), &record_key, source, &mut out, |_| {}).unwrap();
+    // then B has the plaintext and now holds every block itself
+    assert_eq!(out, plaintext);
+    assert_eq!((cid, length), (sealed.cid, plaintext.len() as u64));
+    assert!(node_b.has(&sealed.cid));
+    drop(gateway);
+    let mut offline = Vec::new();
+    open_sealed_document(
+        reference(&sealed),
+        &record_key,
+        node_b,
+        &mut offline,
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(offline, plaintext);
+}
+
+#[test]
+fn lying_peer_fails() {
+    // given a peer that answers every block request with other bytes
+    let record_key = patient_keys().record_key(0).unwrap();
+    let mut store = MemoryBlockStore::new();
+    let sealed = seal(b"small", &mut store, &record_key);
+    let liar = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", liar.server_addr().to_ip().unwrap());
+    let serving = std::thread::spawn(move || {
+        if let Ok(request) = liar.recv() {
+            let _ = request.respond(tiny_http::Response::from_data(b"not the block".to_vec()));
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let node_b = FsBlockStore::open(dir.path()).unwrap();
+    let source = PeerBlockSource::new(node_b.clone(), vec![url], Duration::from_secs(10));
+    // when B opens the document through it
+    let mut out = Vec::new();
+    let result = open_sealed_document(reference(&sealed), &record_key, source, &mut out, |_| {});
+    // then B refuses the block and keeps nothing
+    assert!(
+        matches!(result, Err(DocumentError::Integrity(_))),
+        "{result:?}"
+    );
+    assert!(!node_b.has(&sealed.cid));
+    serving.join().unwrap();
+}
+
+#[test]
+fn unknown_cid_is_block_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = FsBlockStore::open(dir.path()).unwrap();
+    let cid = file_cid(b"never stored".as_slice()).unwrap();
+    assert!(matches!(
+        store.get_block(&cid),
+        Err(DocumentError::BlockNotFound(_))
+    ));
+}
