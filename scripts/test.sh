@@ -61,6 +61,9 @@ cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle/ehr.contract"
 EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
   cargo test -p ehr-e2e --locked -- --test-threads 2 --nocapture
 
+step "benchmarks, smoke run (small sizes; the full run is scripts/bench.sh)"
+"$root/scripts/bench.sh" --smoke
+
 step "demo"
 "$root/scripts/demo.sh"
 
