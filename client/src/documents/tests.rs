@@ -334,3 +334,15 @@ fn unknown_cid_is_block_not_found() {
         Err(DocumentError::BlockNotFound(_))
     ));
 }
+
+#[test]
+fn account_key_matches_a_second_x25519_implementation() {
+    let suri = "//Alice";
+    let secret =
+        crate::blake2_256(&[b"ehr/x25519-secret/v1:".as_slice(), suri.as_bytes()].concat());
+    let expected = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(secret));
+    assert_eq!(
+        EncryptionKeys::from_suri(suri).public_key(),
+        expected.to_bytes()
+    );
+}

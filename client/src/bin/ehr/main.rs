@@ -412,12 +412,10 @@ fn account(text: &str) -> anyhow::Result<AccountId> {
     Ok(parse_account(text)?)
 }
 
-/// The signer's public X25519 key: derived from its secret URI with a domain-separated hash.
+/// The signer's public X25519 key: derived from its secret URI with a domain-separated hash
+/// (see `ehr_client::documents::crypto`).
 fn derived_public_key(suri: &str) -> [u8; 32] {
-    let mut input = b"ehr/x25519-secret/v1:".to_vec();
-    input.extend_from_slice(suri.as_bytes());
-    let secret = x25519_dalek::StaticSecret::from(blake2_256(&input));
-    x25519_dalek::PublicKey::from(&secret).to_bytes()
+    ehr_client::documents::EncryptionKeys::from_suri(suri).public_key()
 }
 
 fn default_bundle() -> PathBuf {
