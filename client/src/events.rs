@@ -53,6 +53,7 @@ ehr_events!(
     AppointmentStatusChanged,
     AccessGranted,
     AccessRevoked,
+    RecordKeyShared,
     DocumentUploaded,
     DocumentEnteredInError,
     DocumentOpened,

@@ -202,6 +202,8 @@ messages! {
         -> ();
     /// `revoke_access(doctor)`.
     tx revoke_access(doctor: AccountId) -> ();
+    /// `share_record_key(doctor, key_epoch, wrapped_key)`.
+    tx share_record_key(doctor: AccountId, key_epoch: u32, wrapped_key: Vec<u8>) -> ();
     /// `grant(patient, doctor)`.
     query grant(patient: AccountId, doctor: AccountId) -> Grant;
     /// `get_grants(patient, offset, limit)`.
@@ -265,6 +267,6 @@ mod tests {
         let mut labels = ALL_LABELS.to_vec();
         labels.sort_unstable();
         labels.dedup();
-        assert_eq!(labels.len(), 42);
+        assert_eq!(labels.len(), 43);
     }
 }

@@ -227,6 +227,17 @@ async fn every_message_works() {
         [DocumentStatus::Superseded, DocumentStatus::EnteredInError]
     );
     dave.revoke_access(charlie_id).await.unwrap();
+    // the revocation moved Dave's record key to epoch 1; a new grant carries it, and
+    // share_record_key re-seals it
+    assert_eq!(dave.patient(dave_id).await.unwrap().key_epoch, 1);
+    dave.grant_access(charlie_id, false, start + DAY, vec![6; 80])
+        .await
+        .unwrap();
+    dave.share_record_key(charlie_id, 1, vec![5; 80])
+        .await
+        .unwrap();
+    let grant = dave.grant(dave_id, charlie_id).await.unwrap();
+    assert_eq!((grant.key_epoch, grant.wrapped_key), (1, vec![5; 80]));
 
     // emergency access
     let opened = charlie
@@ -262,6 +273,8 @@ async fn every_message_works() {
             AuditAction::DocumentOpened,
             AuditAction::DocumentEnteredInError,
             AuditAction::AccessRevoked,
+            AuditAction::AccessGranted,
+            AuditAction::RecordKeyShared,
             AuditAction::EmergencyAccessOpened,
             AuditAction::EmergencyAccessEnded,
         ]

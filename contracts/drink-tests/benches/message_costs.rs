@@ -406,6 +406,12 @@ impl Bench {
         measure(self, "revoke_access", &patient, enc(ink_id(&granted)));
         measure(
             self,
+            "share_record_key",
+            &patient,
+            enc((ink_id(&granted), 0u32, vec![5u8; 80])),
+        );
+        measure(
+            self,
             "open_emergency_access",
             &other,
             enc((ink_id(&patient), [3u8; 32])),

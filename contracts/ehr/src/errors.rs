@@ -92,6 +92,11 @@ pub enum Error {
     GrantNotFound,
     /// Returned if the grant was revoked already.
     GrantAlreadyRevoked,
+    /// Returned if a record key is shared for an epoch that is not the patient's current one.
+    StaleKeyEpoch,
+    /// Returned if a doctor with a write grant does not hold the patient's current record key
+    /// yet (the patient revoked someone and has not re-shared the key), so cannot add documents.
+    RecordKeyNotShared,
     /// Returned if the caller has no live access to the patient's records (no grant, an
     /// expired or revoked one, a read grant where write is needed, or a suspended doctor).
     AccessDenied,

@@ -177,6 +177,21 @@ pub struct AccessGranted {
     pub expires_at: Timestamp,
 }
 
+/// A patient shared its current record key with a doctor (after a revocation moved the
+/// patient to a new key epoch).
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct RecordKeyShared {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// The epoch of the key shared.
+    pub key_epoch: u32,
+}
+
 /// A patient revoked a doctor's access.
 #[ink::event]
 #[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]

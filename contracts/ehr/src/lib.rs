@@ -264,6 +264,7 @@ mod ehr {
                 registered_at: self.env().block_timestamp(),
                 verified_by: None,
                 verified_at: None,
+                key_epoch: 0,
             };
             self.patients.insert(caller, &patient);
             self.append_audit(
@@ -817,7 +818,7 @@ mod ehr {
             wrapped_key: Vec<u8>,
         ) -> Result<()> {
             let patient = self.env().caller();
-            self.get_patient(patient)?;
+            let key_epoch = self.get_patient(patient)?.key_epoch;
             if doctor == patient {
                 return Err(Error::CannotGrantSelf);
             }
@@ -841,6 +842,7 @@ mod ehr {
                 expires_at,
                 revoked_at: None,
                 wrapped_key,
+                key_epoch,
             };
             self.grants
                 .try_insert((patient, doctor), &grant)
@@ -861,9 +863,12 @@ mod ehr {
         }
 
         /// The calling patient revokes a doctor's grant at once. The grant stays listed, with
-        /// its revocation time.
+        /// its revocation time, and the patient moves to the next record-key epoch: documents
+        /// added from now on are wrapped under a key the revoked doctor cannot derive. The
+        /// patient re-shares the new key with the remaining doctors (`share_record_key`).
         ///
         /// # Errors
+        /// - `Overflow` if the key epoch would overflow.
         /// - `GrantNotFound` if the caller never granted `doctor` access.
         /// - `GrantAlreadyRevoked` if the grant is revoked already.
         ///
@@ -878,10 +883,13 @@ mod ehr {
             if grant.revoked_at.is_some() {
                 return Err(Error::GrantAlreadyRevoked);
             }
+            let mut record = self.get_patient(patient)?;
+            record.key_epoch = record.key_epoch.checked_add(1).ok_or(Error::Overflow)?;
             grant.revoked_at = Some(self.env().block_timestamp());
             self.grants
                 .try_insert((patient, doctor), &grant)
                 .map_err(|_| Error::ValueTooLarge)?;
+            self.patients.insert(patient, &record);
             self.append_audit(
                 patient,
                 patient,
@@ -889,6 +897,58 @@ mod ehr {
                 AuditSubject::Account(doctor),
             )?;
             self.env().emit_event(AccessRevoked { patient, doctor });
+            Ok(())
+        }
+
+        /// The calling patient shares its current record key, sealed to `doctor`'s public key,
+        /// on the doctor's live grant (after a revocation moved the patient to a new epoch).
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if the caller is not a patient.
+        /// - `GrantNotFound` if the caller never granted `doctor` access.
+        /// - `AccessDenied` if the grant is revoked or expired.
+        /// - `StaleKeyEpoch` if `key_epoch` is not the caller's current epoch.
+        /// - `WrappedKeyTooLong` if `wrapped_key` is longer than 128 bytes.
+        ///
+        /// Emits `RecordKeyShared`; audit: `RecordKeyShared`.
+        #[ink(message)]
+        pub fn share_record_key(
+            &mut self,
+            doctor: AccountId,
+            key_epoch: u32,
+            wrapped_key: Vec<u8>,
+        ) -> Result<()> {
+            let patient = self.env().caller();
+            let current = self.get_patient(patient)?.key_epoch;
+            let mut grant = self
+                .grants
+                .get((patient, doctor))
+                .ok_or(Error::GrantNotFound)?;
+            if !grant.is_live(self.env().block_timestamp()) {
+                return Err(Error::AccessDenied);
+            }
+            if key_epoch != current {
+                return Err(Error::StaleKeyEpoch);
+            }
+            if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
+                return Err(Error::WrappedKeyTooLong);
+            }
+            grant.wrapped_key = wrapped_key;
+            grant.key_epoch = key_epoch;
+            self.grants
+                .try_insert((patient, doctor), &grant)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::RecordKeyShared,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env().emit_event(RecordKeyShared {
+                patient,
+                doctor,
+                key_epoch,
+            });
             Ok(())
         }
 
@@ -940,6 +1000,8 @@ mod ehr {
         /// # Errors
         /// - `PatientNotRegistered` if `patient` is not a patient.
         /// - `AccessDenied` if the caller is not the patient and has no live write grant.
+        /// - `RecordKeyNotShared` if the caller is a doctor whose grant does not hold the
+        ///   patient's current record-key epoch (`wrapped_key` must be wrapped under it).
         /// - `InvalidEncryptedCid` if `encrypted_cid` is empty or longer than 256 bytes.
         /// - `WrappedKeyTooLong` if `wrapped_key` is longer than 128 bytes.
         /// - `DocumentNotFound` / `DocumentNotCurrent` for `supersedes`.
@@ -956,8 +1018,17 @@ mod ehr {
             supersedes: Option<DocumentId>,
         ) -> Result<DocumentId> {
             let author = self.env().caller();
-            self.get_patient(patient)?;
+            let key_epoch = self.get_patient(patient)?.key_epoch;
             self.ensure_write_access(patient, author)?;
+            if author != patient
+                && self
+                    .grants
+                    .get((patient, author))
+                    .map(|grant| grant.key_epoch)
+                    != Some(key_epoch)
+            {
+                return Err(Error::RecordKeyNotShared);
+            }
             if encrypted_cid.is_empty() || encrypted_cid.len() > MAX_ENCRYPTED_CID_LEN {
                 return Err(Error::InvalidEncryptedCid);
             }
@@ -984,6 +1055,7 @@ mod ehr {
                 content_hash,
                 kind,
                 wrapped_key,
+                key_epoch,
                 author,
                 created_at: self.env().block_timestamp(),
                 status: DocumentStatus::Current,

@@ -263,6 +263,7 @@ fn largest_page_fits_the_output_buffer() {
         content_hash: [0; 32],
         kind: 0,
         wrapped_key: vec![0; crate::MAX_WRAPPED_KEY_LEN],
+        key_epoch: u32::MAX,
         author: accounts().alice,
         created_at: 0,
         status: DocumentStatus::Current,
@@ -583,6 +584,56 @@ fn revoke_access_works() {
     assert_eq!(ehr.get_grants(patient, 0, 10), Err(Error::NotPermitted));
     ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None)
         .unwrap();
+}
+
+#[ink::test]
+fn revoke_access_moves_the_key_epoch() {
+    // given a patient who granted two doctors write access at epoch 0
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (kept, revoked, patient) = (accounts().charlie, accounts().eve, accounts().django);
+    register_doctor(&mut ehr, revoked, "Cardiology");
+    set_caller(accounts().bob);
+    ehr.verify_doctor(revoked).unwrap();
+    set_caller(patient);
+    ehr.grant_access(kept, true, NOW + DAY, vec![1; 80])
+        .unwrap();
+    ehr.grant_access(revoked, true, NOW + DAY, vec![2; 80])
+        .unwrap();
+    assert_eq!(ehr.grant(patient, kept).unwrap().key_epoch, 0);
+    // when the patient revokes one of them
+    ehr.revoke_access(revoked).unwrap();
+    // then the patient is at epoch 1 and the kept doctor cannot add documents until re-shared
+    assert_eq!(ehr.patient(patient).unwrap().key_epoch, 1);
+    set_caller(kept);
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None),
+        Err(Error::RecordKeyNotShared)
+    );
+    set_caller(patient);
+    assert_eq!(
+        ehr.share_record_key(kept, 0, vec![3; 80]),
+        Err(Error::StaleKeyEpoch)
+    );
+    assert_eq!(
+        ehr.share_record_key(revoked, 1, vec![3; 80]),
+        Err(Error::AccessDenied)
+    );
+    assert_eq!(
+        ehr.share_record_key(kept, 1, vec![3; 129]),
+        Err(Error::WrappedKeyTooLong)
+    );
+    let events_before = event_count();
+    ehr.share_record_key(kept, 1, vec![3; 80]).unwrap();
+    assert_eq!(event_count(), events_before + 1);
+    let grant = ehr.grant(patient, kept).unwrap();
+    assert_eq!((grant.key_epoch, grant.wrapped_key), (1, vec![3; 80]));
+    set_caller(kept);
+    let id = ehr
+        .upload_document(patient, vec![1], [0; 32], 1, vec![4; 72], None)
+        .unwrap();
+    set_caller(patient);
+    let page = ehr.get_all_documents(patient, id, 1).unwrap();
+    assert_eq!(page.items[0].key_epoch, 1);
 }
 
 #[ink::test]

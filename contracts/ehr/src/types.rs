@@ -66,6 +66,9 @@ pub struct Patient {
     pub verified_by: Option<AccountId>,
     /// When the identity was attested.
     pub verified_at: Option<Timestamp>,
+    /// The record-key epoch documents are added under now: 0 at registration, one up at every
+    /// revocation, so a revoked doctor's key opens nothing added afterwards.
+    pub key_epoch: u32,
 }
 
 /// Answer to "is this account a patient, and who verified it when" (`PatientVerification`).
@@ -204,6 +207,8 @@ pub struct Grant {
     pub revoked_at: Option<Timestamp>,
     /// The patient's record key sealed to the doctor's public key (at most 128 bytes).
     pub wrapped_key: Vec<u8>,
+    /// The record-key epoch `wrapped_key` belongs to; older epochs derive from it.
+    pub key_epoch: u32,
 }
 
 impl Grant {
@@ -251,6 +256,8 @@ pub struct Document {
     pub kind: u16,
     /// The document key wrapped with the patient's record key (0..=128 bytes).
     pub wrapped_key: Vec<u8>,
+    /// The record-key epoch `wrapped_key` is wrapped under (the patient's at upload).
+    pub key_epoch: u32,
     /// Who added it: the patient or a doctor with a write grant.
     pub author: AccountId,
     /// When it was added.
@@ -306,6 +313,8 @@ pub enum AuditAction {
     AccessGranted,
     /// The patient revoked a doctor's access.
     AccessRevoked,
+    /// The patient shared the current record key with a doctor holding a grant.
+    RecordKeyShared,
     /// A document was added.
     DocumentUploaded,
     /// A document was marked entered-in-error.

@@ -148,10 +148,21 @@ enum Command {
         #[arg(long, default_value = "0x")]
         wrapped_key: String,
     },
-    /// Revoke a doctor's grant at once.
+    /// Revoke a doctor's grant at once (moves the record key to the next epoch).
     Revoke {
         /// The doctor.
         doctor: String,
+    },
+    /// Share the current record key (sealed to the doctor's key) on a doctor's live grant.
+    ShareKey {
+        /// The doctor.
+        doctor: String,
+        /// The record-key epoch the sealed key belongs to (the patient's current one).
+        #[arg(long)]
+        epoch: u32,
+        /// The record key sealed to the doctor's key (hex).
+        #[arg(long)]
+        wrapped_key: String,
     },
     /// A patient's grants (default: the signer's), or with --doctor the one grant.
     Grants {
@@ -754,6 +765,20 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
         Command::Revoke { doctor } => {
             let done = client.revoke_access(account(&doctor)?).await?;
             print_submitted("access revoked", &done, Value::Null, as_json);
+        }
+        Command::ShareKey {
+            doctor,
+            epoch,
+            wrapped_key,
+        } => {
+            let done = client
+                .share_record_key(
+                    account(&doctor)?,
+                    epoch,
+                    parse_hex("--wrapped-key", &wrapped_key)?,
+                )
+                .await?;
+            print_submitted("record key shared", &done, Value::Null, as_json);
         }
         Command::Grants {
             patient,

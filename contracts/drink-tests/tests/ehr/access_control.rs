@@ -147,6 +147,11 @@ fn cases() -> Vec<Case> {
             expected: |role| only(&[Patient], Error::GrantNotFound)(role),
         },
         Case {
+            message: "share_record_key",
+            args: vec![id(&GrantedDoctor.account()), "1".into(), bytes(&[6; 80])],
+            expected: |role| only(&[Patient], Error::PatientNotRegistered)(role),
+        },
+        Case {
             message: "upload_document",
             args: upload_args(&patient),
             expected: |role| only(&[Patient, GrantedDoctor], Error::AccessDenied)(role),
@@ -232,5 +237,5 @@ fn every_message_by_every_role(mut session: Session) {
             checked += 1;
         }
     }
-    assert_eq!(checked, 22 * Role::ALL.len());
+    assert_eq!(checked, 23 * Role::ALL.len());
 }

@@ -275,6 +275,18 @@ pub fn deploy_with_every_role(session: &mut EhrSession) {
         &[id(&Role::RevokedGrantDoctor.account())],
     )
     .unwrap();
+    // The revocation moved the patient to key epoch 1: re-share it with the granted doctor.
+    call::<()>(
+        session,
+        &patient,
+        "share_record_key",
+        &[
+            id(&Role::GrantedDoctor.account()),
+            "1".into(),
+            bytes(&[6; 80]),
+        ],
+    )
+    .unwrap();
     call::<()>(
         session,
         &verifier,

@@ -3,7 +3,7 @@
 use crate::BundleProvider;
 
 /// Every message of the contract, as the README's table lists it.
-const MESSAGES: [&str; 42] = [
+const MESSAGES: [&str; 43] = [
     "admin",
     "transfer_admin",
     "accept_admin",
@@ -36,6 +36,7 @@ const MESSAGES: [&str; 42] = [
     "get_all_appointments",
     "grant_access",
     "revoke_access",
+    "share_record_key",
     "grant",
     "get_grants",
     "upload_document",
