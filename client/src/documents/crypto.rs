@@ -28,7 +28,7 @@
 
 use blake2::{
     digest::{consts::U32, FixedOutput, KeyInit as MacKeyInit, Mac},
-    Blake2b, Blake2bMac, Digest,
+    Blake2bMac,
 };
 use chacha20poly1305::{
     aead::{
@@ -42,6 +42,7 @@ use rand_core::RngCore;
 use std::io::{Read, Write};
 
 use super::DocumentError;
+use crate::blake2_256;
 
 /// Highest record-key epoch: each revocation moves a patient one epoch up, so this is how many
 /// revocations a patient can make. Deriving the oldest key from the newest takes at most this
@@ -62,16 +63,6 @@ const STREAM_NONCE_PREFIX: usize = 19;
 
 /// Length of a blob's header: magic and STREAM nonce prefix.
 pub const BLOB_HEADER: usize = BLOB_MAGIC.len() + STREAM_NONCE_PREFIX;
-
-type Blake2b256 = Blake2b<U32>;
-
-fn blake2b_256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut hasher = Blake2b256::new();
-    for part in parts {
-        Digest::update(&mut hasher, part);
-    }
-    hasher.finalize().into()
-}
 
 fn random<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
@@ -97,7 +88,7 @@ impl EncryptionKeys {
     /// The key pair derived from an account's secret URI (`//Alice`, a mnemonic, ...):
     /// the X25519 secret is BLAKE2b-256 of `"ehr/x25519-secret/v1:" ‖ suri`.
     pub fn from_suri(suri: &str) -> Self {
-        let secret = blake2b_256(&[b"ehr/x25519-secret/v1:", suri.as_bytes()]);
+        let secret = blake2_256(&[b"ehr/x25519-secret/v1:".as_slice(), suri.as_bytes()].concat());
         Self {
             secret: crypto_box::SecretKey::from(secret),
         }
@@ -180,7 +171,7 @@ impl RecordKey {
         }
         let mut key = self.key;
         for _ in epoch..self.epoch {
-            key = blake2b_256(&[b"ehr/record-key-regress/v1", &key]);
+            key = blake2_256(&[b"ehr/record-key-regress/v1".as_slice(), &key].concat());
         }
         Ok(RecordKey { epoch, key })
     }

@@ -279,17 +279,7 @@ impl PeerBlockSource {
                 ureq::Error::Status(404, _) => DocumentError::BlockNotFound(cid.to_string()),
                 other => DocumentError::Ipfs(format!("{peer}: {other}")),
             })?;
-        let mut bytes = Vec::new();
-        response
-            .into_reader()
-            .take(MAX_BLOCK_SIZE as u64 + 1)
-            .read_to_end(&mut bytes)?;
-        if bytes.len() > MAX_BLOCK_SIZE {
-            return Err(DocumentError::Integrity(format!(
-                "{peer} sent an oversized block"
-            )));
-        }
-        Ok(bytes)
+        read_block_body(response, peer)
     }
 }
 
@@ -318,6 +308,22 @@ impl BlockSink for PeerBlockSource {
     fn put_block(&mut self, cid: &Cid, bytes: &[u8]) -> Result<(), DocumentError> {
         self.local.write(cid, bytes)
     }
+}
+
+/// Reads a block from an HTTP response body, refusing more than [`MAX_BLOCK_SIZE`] bytes
+/// without reading them all.
+fn read_block_body(response: ureq::Response, from: &str) -> Result<Vec<u8>, DocumentError> {
+    let mut bytes = Vec::new();
+    response
+        .into_reader()
+        .take(MAX_BLOCK_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_BLOCK_SIZE {
+        return Err(DocumentError::Integrity(format!(
+            "{from} sent an oversized block"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Blocks in a Kubo daemon (or a service with Kubo's RPC API), e.g. `http://127.0.0.1:5001`.
@@ -386,11 +392,6 @@ impl BlockSource for KuboRpc {
             .post(&url)
             .call()
             .map_err(|err| DocumentError::Ipfs(format!("{}: {err}", self.api)))?;
-        let mut bytes = Vec::new();
-        response
-            .into_reader()
-            .take(MAX_BLOCK_SIZE as u64 + 1)
-            .read_to_end(&mut bytes)?;
-        Ok(bytes)
+        read_block_body(response, &self.api)
     }
 }

@@ -149,7 +149,7 @@ impl Bench {
             .deploy_bundle(bundle, "new", NO_ARGS, NO_SALT, NO_ENDOWMENT)
             .expect("deploying works");
         let contract = session.record().last_deploy_return().clone();
-        let sandbox = std::mem::replace(session.sandbox(), MinimalSandbox::default());
+        let sandbox = std::mem::take(session.sandbox());
         let mut bench = Bench {
             sandbox,
             contract,
@@ -178,7 +178,7 @@ impl Bench {
         );
         check(message, &result);
         self.calls += 1;
-        if self.calls % 1_000 == 0 {
+        if self.calls.is_multiple_of(1_000) {
             // Keep the sandbox's event list short; the contract state is untouched.
             self.sandbox.reset_events();
         }
@@ -580,7 +580,7 @@ fn group(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
