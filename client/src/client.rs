@@ -127,6 +127,7 @@ pub struct Deployment {
 pub struct EhrClient {
     api: Api,
     rpc: LegacyRpcMethods<SubstrateConfig>,
+    rpc_client: RpcClient,
     signer: Keypair,
     contract: Option<AccountId32>,
     next_nonce: Mutex<Option<u64>>,
@@ -200,12 +201,13 @@ impl EhrClient {
                 .await
                 .map_err(|err| ClientError::Transport(format!("cannot connect to {url}: {err}")))?;
             let api = Api::from_rpc_client(rpc_client.clone()).await?;
-            Ok((api, LegacyRpcMethods::new(rpc_client)))
+            Ok((api, rpc_client))
         })
         .await?;
         Ok(EhrClient {
             api,
-            rpc,
+            rpc: LegacyRpcMethods::new(rpc.clone()),
+            rpc_client: rpc,
             signer,
             contract: None,
             next_nonce: Mutex::new(None),
@@ -218,6 +220,7 @@ impl EhrClient {
         EhrClient {
             api: self.api.clone(),
             rpc: self.rpc.clone(),
+            rpc_client: self.rpc_client.clone(),
             signer,
             contract: self.contract.clone(),
             next_nonce: Mutex::new(None),
@@ -450,6 +453,27 @@ impl EhrClient {
             gas_limit: (ref_time, proof_size),
             storage_deposit_limit: Some(storage_deposit_limit),
         })
+    }
+
+    /// The node's RPC methods (the legacy ones every Substrate node serves).
+    pub fn rpc(&self) -> &LegacyRpcMethods<SubstrateConfig> {
+        &self.rpc
+    }
+
+    /// The raw RPC client, for methods [`EhrClient::rpc`] lacks (`childstate_*`).
+    pub fn rpc_client(&self) -> &RpcClient {
+        &self.rpc_client
+    }
+
+    /// The latest block's timestamp in milliseconds: the `now` the contract sees.
+    ///
+    /// # Errors
+    /// `Transport`, `Decode`.
+    pub async fn chain_timestamp(&self) -> Result<u64> {
+        let storage = self.api.storage().at_latest().await?;
+        Ok(storage
+            .fetch_or_default(&crate::node::storage().timestamp().now())
+            .await?)
     }
 
     /// Submits `messages` from this one signer with up to `in_flight` transactions pending at

@@ -47,6 +47,9 @@ pub enum ClientError {
     /// Input the client cannot use: a malformed account, key, bundle or file.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// A document failed off chain: an integrity check, a missing key, IPFS, a local file.
+    #[error(transparent)]
+    Document(#[from] crate::documents::DocumentError),
     /// A contract call was made before `deploy` or `attach` gave the client an address.
     #[error("no contract address: deploy the contract or attach to one first")]
     NoContract,

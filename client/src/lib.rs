@@ -42,6 +42,8 @@ mod error;
 pub mod events;
 pub mod messages;
 pub mod node;
+pub mod privacy;
+pub mod vault;
 
 pub use bundle::ContractBundle;
 pub use client::{
@@ -52,6 +54,7 @@ pub use client::{
 pub use ehr;
 pub use error::{ClientError, Result};
 pub use events::EhrEvent;
+pub use vault::{DocumentSource, DocumentVault, IpfsBackend};
 pub use ink::primitives::AccountId;
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;

@@ -38,6 +38,10 @@ pub enum DocumentError {
         /// The newest epoch this account holds.
         held: u32,
     },
+    /// The patient has shared no record key with this account (a grant given without one, or
+    /// emergency access whose key was not released yet).
+    #[error("the patient has shared no record key with this account")]
+    NoKeyShared,
     /// No store or peer has the block.
     #[error("IPFS block {0} not found")]
     BlockNotFound(String),

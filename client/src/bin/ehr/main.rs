@@ -17,10 +17,12 @@ mod view;
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
+use ehr_client::documents::{EncryptionKeys, FsBlockStore, GatewayServer};
 use ehr_client::{
     blake2_256, dev_signer, parse_account, ss58, to_chain_account, AccountId, EhrClient, Finality,
-    Options,
+    IpfsBackend, Options,
 };
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,8 +67,56 @@ struct Cli {
     /// Seconds to wait for any answer from the node.
     #[arg(long, global = true, default_value_t = 60)]
     timeout: u64,
+    #[command(flatten)]
+    ipfs: IpfsArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Where document blobs go (README, "IPFS backends").
+#[derive(Args, Clone)]
+struct IpfsArgs {
+    /// The embedded IPFS block store's directory (default: $XDG_DATA_HOME/ehr/ipfs, or
+    /// ~/.local/share/ehr/ipfs).
+    #[arg(long, global = true, env = "EHR_IPFS_DIR")]
+    ipfs_dir: Option<PathBuf>,
+    /// A peer's trustless gateway (`ehr ipfs serve`, or Kubo's gateway) to fetch blocks the
+    /// embedded store lacks from; repeat for more peers.
+    #[arg(
+        long,
+        global = true,
+        env = "EHR_IPFS_PEERS",
+        value_delimiter = ',',
+        conflicts_with = "ipfs_api"
+    )]
+    ipfs_peer: Vec<String>,
+    /// Use a Kubo daemon (or pinning service) through its RPC API instead of the embedded
+    /// store, e.g. http://127.0.0.1:5001.
+    #[arg(long, global = true, env = "EHR_IPFS_API")]
+    ipfs_api: Option<String>,
+}
+
+impl IpfsArgs {
+    fn dir(&self) -> PathBuf {
+        if let Some(dir) = &self.ipfs_dir {
+            return dir.clone();
+        }
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share"))
+            })
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("ehr")
+            .join("ipfs")
+    }
+
+    fn backend(&self, timeout: Duration) -> anyhow::Result<IpfsBackend> {
+        Ok(match &self.ipfs_api {
+            Some(api) => IpfsBackend::kubo(api, timeout),
+            None => IpfsBackend::embedded(self.dir(), self.ipfs_peer.clone(), timeout)?,
+        })
+    }
 }
 
 #[derive(Args, Clone, Copy)]
@@ -134,7 +184,8 @@ enum Command {
     /// One appointment: show, cancel, complete, no-show.
     #[command(subcommand)]
     Appointment(AppointmentCommand),
-    /// Grant a doctor access to the signer's records.
+    /// Grant a doctor access to the signer's records; the current record key is sealed to the
+    /// doctor's registered X25519 key.
     Grant {
         /// The doctor.
         doctor: String,
@@ -144,25 +195,26 @@ enum Command {
         /// Let the doctor add documents too.
         #[arg(long)]
         write: bool,
-        /// The record key sealed to the doctor's key (hex).
-        #[arg(long, default_value = "0x")]
-        wrapped_key: String,
+        /// A record key sealed elsewhere (hex), instead of sealing the derived one.
+        #[arg(long)]
+        wrapped_key: Option<String>,
     },
-    /// Revoke a doctor's grant at once (moves the record key to the next epoch).
+    /// Revoke a doctor's grant at once: the record key moves to the next epoch and is shared
+    /// again with every other doctor whose grant is live.
     Revoke {
         /// The doctor.
         doctor: String,
     },
-    /// Share the current record key (sealed to the doctor's key) on a doctor's live grant.
+    /// Share the current record key with a doctor holding a live grant.
     ShareKey {
         /// The doctor.
         doctor: String,
-        /// The record-key epoch the sealed key belongs to (the patient's current one).
-        #[arg(long)]
-        epoch: u32,
-        /// The record key sealed to the doctor's key (hex).
-        #[arg(long)]
-        wrapped_key: String,
+        /// The record-key epoch a key sealed elsewhere belongs to (with --wrapped-key).
+        #[arg(long, requires = "wrapped_key")]
+        epoch: Option<u32>,
+        /// A record key sealed elsewhere (hex), instead of sealing the derived one.
+        #[arg(long, requires = "epoch")]
+        wrapped_key: Option<String>,
     },
     /// A patient's grants (default: the signer's), or with --doctor the one grant.
     Grants {
@@ -175,16 +227,19 @@ enum Command {
         #[command(flatten)]
         page: PageArgs,
     },
-    /// List a patient's documents (default: the signer's).
-    Documents {
-        /// The patient.
-        patient: Option<String>,
-        #[command(flatten)]
-        page: PageArgs,
-    },
-    /// One document: add a reference, open it (logged), mark it entered-in-error.
+    /// Documents: upload a file, get one back, list; or work with raw references.
+    #[command(subcommand, visible_alias = "document")]
+    Doc(DocumentCommand),
+    /// The embedded IPFS store: serve it to peers.
     #[command(subcommand)]
-    Document(DocumentCommand),
+    Ipfs(IpfsCommand),
+    /// Search every extrinsic, event and storage value on the chain for a marker (to check
+    /// that nothing of a document reached the chain); exits 1 if it is found.
+    ScanChain {
+        /// The text to look for.
+        #[arg(long)]
+        marker: String,
+    },
     /// Break-glass access: open, end, show.
     #[command(subcommand)]
     Emergency(EmergencyCommand),
@@ -289,8 +344,56 @@ enum AppointmentCommand {
 }
 
 #[derive(Subcommand)]
+enum IpfsCommand {
+    /// Serve the embedded store's blocks as a trustless gateway (GET /ipfs/CID?format=raw)
+    /// until interrupted.
+    Serve {
+        /// Address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Write the gateway's URL to this file once it listens.
+        #[arg(long)]
+        url_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum DocumentCommand {
-    /// Add a reference to an encrypted document to a patient's record.
+    /// Encrypt FILE on this machine, store it on IPFS, and add it to a patient's record.
+    Upload {
+        /// The file.
+        file: PathBuf,
+        /// The patient (default: the signer).
+        #[arg(long)]
+        patient: Option<String>,
+        /// Document kind code.
+        #[arg(long)]
+        kind: u16,
+        /// The current document this one replaces.
+        #[arg(long)]
+        supersedes: Option<u32>,
+    },
+    /// Open document ID (logged), fetch it from IPFS, decrypt and check it, write it to
+    /// --output. Nothing is written unless every check passes.
+    Get {
+        /// The document.
+        id: u32,
+        /// The patient (default: the signer).
+        #[arg(long)]
+        patient: Option<String>,
+        /// Where to write the file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// List a patient's documents (default: the signer's).
+    List {
+        /// The patient.
+        #[arg(long)]
+        patient: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Add a reference to a document encrypted elsewhere (low level).
     Add {
         /// The patient (default: the signer).
         #[arg(long)]
@@ -311,7 +414,8 @@ enum DocumentCommand {
         #[arg(long)]
         supersedes: Option<u32>,
     },
-    /// Open a document (a transaction: the access is logged for anyone but the patient).
+    /// Open a document's reference (a transaction: the access is logged for anyone but the
+    /// patient), without fetching the file.
     Open { patient: String, id: u32 },
     /// Mark a document entered-in-error.
     EnteredInError { patient: String, id: u32 },
@@ -440,9 +544,40 @@ struct Session {
     client: EhrClient,
     suri: String,
     json: bool,
+    ipfs: IpfsArgs,
+    timeout: Duration,
 }
 
 impl Session {
+    fn vault(&self) -> anyhow::Result<ehr_client::DocumentVault<'_>> {
+        Ok(self.client.documents(
+            EncryptionKeys::from_suri(&self.suri),
+            self.ipfs.backend(self.timeout)?,
+        ))
+    }
+
+    /// A progress bar on stderr for `total` bytes (a byte counter if unknown); hidden for
+    /// --json and when stderr is not a terminal.
+    fn progress(&self, what: &str, total: Option<u64>) -> ProgressBar {
+        let bar = match total {
+            Some(total) => ProgressBar::new(total).with_style(
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{msg} {spinner} {bytes} {bytes_per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        if self.json {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        bar.with_message(what.to_string())
+    }
+
     fn me(&self) -> AccountId {
         self.client.account_id()
     }
@@ -478,6 +613,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } else {
             println!("{}", ss58(&me));
         }
+        return Ok(());
+    }
+    if let Command::Ipfs(IpfsCommand::Serve { listen, url_file }) = &cli.command {
+        let store = FsBlockStore::open(cli.ipfs.dir())?;
+        let dir = store.dir().display().to_string();
+        let server = GatewayServer::start(store, listen)?;
+        if let Some(path) = url_file {
+            std::fs::write(path, server.url())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        eprintln!("serving the blocks in {dir} at {}", server.url());
+        server.wait();
         return Ok(());
     }
     if cli.suri.is_none() && cli.suri_file.is_none() && !is_public_query(&cli.command) {
@@ -544,6 +691,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         client: client.attach(contract),
         suri,
         json: cli.json,
+        ipfs: cli.ipfs.clone(),
+        timeout: Duration::from_secs(cli.timeout),
     };
     dispatch(&context, cli.command).await
 }
@@ -576,7 +725,9 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
     let client = &context.client;
     let as_json = context.json;
     match command {
-        Command::Account | Command::Deploy { .. } => unreachable!("handled before connecting"),
+        Command::Account | Command::Deploy { .. } | Command::Ipfs(_) => {
+            unreachable!("handled before connecting")
+        }
         Command::Admin(sub) => match sub {
             AdminCommand::Show => {
                 print_value("admin", json!(ss58(&client.admin().await?)), as_json)
@@ -752,32 +903,67 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             write,
             wrapped_key,
         } => {
-            let done = client
-                .grant_access(
-                    account(&doctor)?,
-                    write,
-                    parse_time(&until)?,
-                    parse_hex("--wrapped-key", &wrapped_key)?,
-                )
-                .await?;
-            print_submitted("access granted", &done, Value::Null, as_json);
+            let (doctor, expires_at) = (account(&doctor)?, parse_time(&until)?);
+            let done = match wrapped_key {
+                Some(sealed) => {
+                    client
+                        .grant_access(
+                            doctor,
+                            write,
+                            expires_at,
+                            parse_hex("--wrapped-key", &sealed)?,
+                        )
+                        .await?
+                }
+                None => {
+                    context
+                        .vault()?
+                        .grant_access(doctor, write, expires_at)
+                        .await?
+                }
+            };
+            print_submitted(
+                "access granted (record key sealed to the doctor)",
+                &done,
+                Value::Null,
+                as_json,
+            );
         }
         Command::Revoke { doctor } => {
-            let done = client.revoke_access(account(&doctor)?).await?;
-            print_submitted("access revoked", &done, Value::Null, as_json);
+            let revocation = context.vault()?.revoke_access(account(&doctor)?).await?;
+            let reshared: Vec<String> = revocation.reshared.iter().map(ss58).collect();
+            print_submitted(
+                &format!(
+                    "access revoked; record key epoch {} shared again with {} doctor(s)",
+                    revocation.key_epoch,
+                    reshared.len()
+                ),
+                &revocation.revoked,
+                json!({ "key_epoch": revocation.key_epoch, "reshared": reshared }),
+                as_json,
+            );
+            for (grantee, err) in &revocation.failed {
+                eprintln!(
+                    "warning: the new record key was not shared with {}: {err}; run `ehr share-key {}`",
+                    ss58(grantee),
+                    ss58(grantee)
+                );
+            }
         }
         Command::ShareKey {
             doctor,
             epoch,
             wrapped_key,
         } => {
-            let done = client
-                .share_record_key(
-                    account(&doctor)?,
-                    epoch,
-                    parse_hex("--wrapped-key", &wrapped_key)?,
-                )
-                .await?;
+            let doctor = account(&doctor)?;
+            let done = match (epoch, wrapped_key) {
+                (Some(epoch), Some(sealed)) => {
+                    client
+                        .share_record_key(doctor, epoch, parse_hex("--wrapped-key", &sealed)?)
+                        .await?
+                }
+                _ => context.vault()?.share_record_key(doctor).await?,
+            };
             print_submitted("record key shared", &done, Value::Null, as_json);
         }
         Command::Grants {
@@ -799,14 +985,125 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Documents { patient, page } => {
-            let patient = context.or_me(&patient)?;
-            let found = client
-                .get_all_documents(patient, page.offset, page.limit)
-                .await?;
-            print_rows(&found.items, Some(found.total), page.offset, as_json);
+        Command::ScanChain { marker } => {
+            let scan = client.scan_chain_for(marker.as_bytes()).await?;
+            if as_json {
+                println!(
+                    "{}",
+                    json!({
+                        "blocks": scan.blocks,
+                        "extrinsics": scan.extrinsics,
+                        "event_records": scan.event_records,
+                        "storage_entries": scan.storage_entries,
+                        "contract_entries": scan.contract_entries,
+                        "bytes_searched": scan.bytes_searched,
+                        "found_in": scan.found_in,
+                    })
+                );
+            } else {
+                println!(
+                    "searched {} blocks ({} extrinsics, {} event records), {} storage entries and {} contract storage entries: {} bytes",
+                    scan.blocks,
+                    scan.extrinsics,
+                    scan.event_records,
+                    scan.storage_entries,
+                    scan.contract_entries,
+                    scan.bytes_searched
+                );
+            }
+            if !scan.found_in.is_empty() {
+                bail!("the marker is on chain: {}", scan.found_in.join("; "));
+            }
+            if !as_json {
+                println!("the marker is nowhere on chain");
+            }
         }
-        Command::Document(sub) => match sub {
+        Command::Doc(sub) => match sub {
+            DocumentCommand::Upload {
+                file,
+                patient,
+                kind,
+                supersedes,
+            } => {
+                let patient = context.or_me(&patient)?;
+                let size = std::fs::metadata(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?
+                    .len();
+                let bar = context.progress("encrypting and storing", Some(size));
+                let reporter = bar.clone();
+                let uploaded = context
+                    .vault()?
+                    .upload_document_with(patient, file.as_path(), kind, supersedes, move |done| {
+                        reporter.set_position(done)
+                    })
+                    .await;
+                bar.finish_and_clear();
+                let uploaded = uploaded?;
+                if as_json {
+                    println!(
+                        "{}",
+                        json!({
+                            "id": uploaded.id,
+                            "cid": uploaded.cid.to_string(),
+                            "key_epoch": uploaded.key_epoch,
+                            "bytes": uploaded.plaintext_len,
+                            "blob_bytes": uploaded.blob_len,
+                            "block": format!("{:?}", uploaded.block_hash),
+                        })
+                    );
+                } else {
+                    println!(
+                        "uploaded {} as document {} of {} ({} bytes, encrypted blob {} bytes, IPFS {}, key epoch {}) in block {:?}",
+                        file.display(),
+                        uploaded.id,
+                        ss58(&patient),
+                        uploaded.plaintext_len,
+                        uploaded.blob_len,
+                        uploaded.cid,
+                        uploaded.key_epoch,
+                        uploaded.block_hash
+                    );
+                }
+            }
+            DocumentCommand::Get {
+                id,
+                patient,
+                output,
+            } => {
+                let patient = context.or_me(&patient)?;
+                let bar = context.progress("fetching and decrypting", None);
+                let reporter = bar.clone();
+                let opened = context
+                    .vault()?
+                    .open_document_with(patient, id, &output, move |done| {
+                        reporter.set_position(done)
+                    })
+                    .await;
+                bar.finish_and_clear();
+                let opened = opened?;
+                if as_json {
+                    let mut value = view::document_json(&opened.document);
+                    value["output"] = json!(opened.path.display().to_string());
+                    value["bytes"] = json!(opened.plaintext_len);
+                    value["cid"] = json!(opened.cid.to_string());
+                    println!("{value}");
+                } else {
+                    println!(
+                        "document {id} of {} opened (logged), checked and written to {} ({} bytes, IPFS {})",
+                        ss58(&patient),
+                        opened.path.display(),
+                        opened.plaintext_len,
+                        opened.cid
+                    );
+                }
+            }
+            DocumentCommand::List { patient, page } => {
+                let patient = context.or_me(&patient)?;
+                let found = client
+                    .get_all_documents(patient, page.offset, page.limit)
+                    .await?;
+                print_rows(&found.items, Some(found.total), page.offset, as_json);
+            }
             DocumentCommand::Add {
                 patient,
                 encrypted_cid,

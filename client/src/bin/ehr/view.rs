@@ -202,8 +202,14 @@ impl Row for Document {
             "content_hash": hex(&self.content_hash),
             "encrypted_cid": hex(&self.encrypted_cid),
             "wrapped_key": hex(&self.wrapped_key),
+            "key_epoch": self.key_epoch,
         })
     }
+}
+
+/// A document's reference as JSON (the `ehr doc list --json` row).
+pub fn document_json(document: &Document) -> Value {
+    document.json()
 }
 
 impl Row for EmergencyAccess {

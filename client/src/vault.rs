@@ -1,0 +1,519 @@
+//! Documents end to end, on chain and off: [`DocumentVault`] joins an [`EhrClient`] (the
+//! signer and the contract), the signer's [`EncryptionKeys`] and an [`IpfsBackend`].
+//!
+//! ```no_run
+//! # async fn run(client: ehr_client::EhrClient, patient: ehr_client::AccountId) -> ehr_client::Result<()> {
+//! use ehr_client::documents::EncryptionKeys;
+//! use ehr_client::vault::IpfsBackend;
+//! use std::path::Path;
+//! use std::time::Duration;
+//!
+//! let ipfs = IpfsBackend::embedded("/var/lib/ehr/ipfs", vec![], Duration::from_secs(30))?;
+//! let vault = client.documents(EncryptionKeys::from_suri("//Bob"), ipfs);
+//! let uploaded = vault.upload_document(patient, Path::new("scan.pdf"), 18748).await?;
+//! let opened = vault.open_document(patient, uploaded.id, Path::new("copy.pdf")).await?;
+//! assert_eq!(opened.plaintext_len, uploaded.plaintext_len);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Which key opens what: the patient derives every epoch's record key from their own secret;
+//! a doctor holds the record key the patient sealed to them on their grant (and every older
+//! epoch's, by key regression). Revoking a grant moves the patient to the next epoch and re-shares the new key
+//! with every remaining live grantee, so the revoked doctor's key opens nothing added after.
+
+use crate::client::{EhrClient, Submitted};
+use crate::documents::{
+    open_sealed_document, seal_document, BlockSink, BlockSource, DocumentError,
+    DocumentReference, EncryptionKeys, FsBlockStore, KuboRpc, PeerBlockSource, RecordKey,
+    SealedDocument,
+};
+use crate::{messages, ClientError, Result};
+use cid::Cid;
+use ehr::{Document, DocumentId};
+use ink::primitives::AccountId;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use subxt::utils::H256;
+
+/// Where document blobs are stored and fetched.
+#[derive(Debug, Clone)]
+pub enum IpfsBackend {
+    /// The embedded store (the default, no daemon): blocks in a local directory; blocks it
+    /// lacks are fetched from peers' trustless gateways (`ehr ipfs serve`, Kubo's gateway),
+    /// checked against their CIDs, and kept.
+    Embedded(PeerBlockSource),
+    /// A Kubo daemon or pinning service with Kubo's RPC API (`--ipfs-api`).
+    Kubo(KuboRpc),
+}
+
+impl IpfsBackend {
+    /// The embedded store in `dir`, asking `peers` (gateway base URLs) for missing blocks.
+    ///
+    /// # Errors
+    /// `Document(Io)` if the directory cannot be created.
+    pub fn embedded(dir: impl Into<PathBuf>, peers: Vec<String>, timeout: Duration) -> Result<Self> {
+        Ok(Self::Embedded(PeerBlockSource::new(
+            FsBlockStore::open(dir)?,
+            peers,
+            timeout,
+        )))
+    }
+
+    /// A Kubo RPC API at `api` (e.g. `http://127.0.0.1:5001`).
+    pub fn kubo(api: &str, timeout: Duration) -> Self {
+        Self::Kubo(KuboRpc::new(api, timeout))
+    }
+}
+
+impl BlockSink for IpfsBackend {
+    fn put_block(&mut self, cid: &Cid, bytes: &[u8]) -> Result<(), DocumentError> {
+        match self {
+            Self::Embedded(store) => store.put_block(cid, bytes),
+            Self::Kubo(kubo) => kubo.put_block(cid, bytes),
+        }
+    }
+}
+
+impl BlockSource for IpfsBackend {
+    fn get_block(&mut self, cid: &Cid) -> Result<Vec<u8>, DocumentError> {
+        match self {
+            Self::Embedded(store) => store.get_block(cid),
+            Self::Kubo(kubo) => kubo.get_block(cid),
+        }
+    }
+}
+
+/// What to upload: a file, or anything that reads.
+pub enum DocumentSource {
+    /// A file, read from its path.
+    File(PathBuf),
+    /// Any reader (a network stream, a pipe, bytes in memory).
+    Reader(Box<dyn Read + Send>),
+}
+
+impl DocumentSource {
+    /// Any reader.
+    pub fn reader(reader: impl Read + Send + 'static) -> Self {
+        Self::Reader(Box::new(reader))
+    }
+
+    fn open(self) -> Result<Box<dyn Read + Send>, DocumentError> {
+        match self {
+            Self::File(path) => {
+                let file = std::fs::File::open(&path).map_err(|err| {
+                    DocumentError::InvalidInput(format!("cannot read {}: {err}", path.display()))
+                })?;
+                Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+            }
+            Self::Reader(reader) => Ok(reader),
+        }
+    }
+}
+
+impl From<&Path> for DocumentSource {
+    fn from(path: &Path) -> Self {
+        Self::File(path.to_path_buf())
+    }
+}
+
+impl From<PathBuf> for DocumentSource {
+    fn from(path: PathBuf) -> Self {
+        Self::File(path)
+    }
+}
+
+/// A document encrypted, stored on IPFS, and referenced on chain.
+#[derive(Debug, Clone)]
+pub struct UploadedDocument {
+    /// Its identifier in the patient's record.
+    pub id: DocumentId,
+    /// The IPFS CID of the encrypted blob (kept off chain; the chain has it encrypted).
+    pub cid: Cid,
+    /// The record-key epoch the document key is wrapped under.
+    pub key_epoch: u32,
+    /// Bytes of plaintext.
+    pub plaintext_len: u64,
+    /// Bytes of the encrypted blob on IPFS.
+    pub blob_len: u64,
+    /// The block that included `upload_document`.
+    pub block_hash: H256,
+}
+
+/// A document opened through the logged `open_document` message, decrypted and checked.
+#[derive(Debug, Clone)]
+pub struct OpenedDocument {
+    /// What the chain holds about it.
+    pub document: Document,
+    /// The CID of the encrypted blob it was read from.
+    pub cid: Cid,
+    /// Bytes of plaintext written.
+    pub plaintext_len: u64,
+    /// Where the plaintext was written.
+    pub path: PathBuf,
+}
+
+/// What [`DocumentVault::revoke_access`] did.
+#[derive(Debug)]
+pub struct Revocation {
+    /// The `revoke_access` transaction.
+    pub revoked: Submitted<()>,
+    /// The patient's record-key epoch after the revocation.
+    pub key_epoch: u32,
+    /// Doctors with live grants who now hold the new epoch's key.
+    pub reshared: Vec<AccountId>,
+    /// Doctors the new key could not be shared with, and why (share again with
+    /// [`DocumentVault::share_record_key`]).
+    pub failed: Vec<(AccountId, ClientError)>,
+}
+
+/// Documents of the contract's patients, for one signer: see the [module docs](self).
+pub struct DocumentVault<'a> {
+    client: &'a EhrClient,
+    keys: EncryptionKeys,
+    ipfs: IpfsBackend,
+}
+
+impl EhrClient {
+    /// Documents end to end for this client's signer, whose X25519 keys are `keys`, storing
+    /// blobs in `ipfs`.
+    pub fn documents(&self, keys: EncryptionKeys, ipfs: IpfsBackend) -> DocumentVault<'_> {
+        DocumentVault {
+            client: self,
+            keys,
+            ipfs,
+        }
+    }
+}
+
+/// How many re-shares are in flight at once after a revocation.
+const RESHARE_IN_FLIGHT: usize = 4;
+
+impl DocumentVault<'_> {
+    /// The IPFS backend blobs go to and come from.
+    pub fn ipfs(&self) -> &IpfsBackend {
+        &self.ipfs
+    }
+
+    /// Encrypts `source` on this machine under a fresh document key, stores the blob on IPFS
+    /// and adds the document to `patient`'s record with `upload_document` (the signer is the
+    /// patient, or a doctor with a write grant holding the patient's current record key).
+    ///
+    /// # Errors
+    /// `Contract(..)` as `upload_document` (`PatientNotFound`, `AccessDenied`, ...; checked
+    /// before anything is encrypted); `Document(KeyNotShared)` if the patient has not shared
+    /// the current record key with this doctor; `Document(Io | Ipfs | InvalidInput)`.
+    pub async fn upload_document(
+        &self,
+        patient: AccountId,
+        source: impl Into<DocumentSource>,
+        kind: u16,
+    ) -> Result<UploadedDocument> {
+        self.upload_document_with(patient, source, kind, None, |_| {})
+            .await
+    }
+
+    /// [`upload_document`](Self::upload_document), replacing document `supersedes`, and
+    /// calling `progress` with the plaintext bytes encrypted so far.
+    ///
+    /// # Errors
+    /// As [`upload_document`](Self::upload_document).
+    pub async fn upload_document_with(
+        &self,
+        patient: AccountId,
+        source: impl Into<DocumentSource>,
+        kind: u16,
+        supersedes: Option<DocumentId>,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<UploadedDocument> {
+        let record_key = self.record_key_for_writing(patient).await?;
+        // Ask the contract first (nothing is stored or encrypted if it would refuse).
+        self.client
+            .dry_run(&messages::upload_document(
+                patient,
+                vec![0; 64],
+                [0; 32],
+                kind,
+                vec![0; 72],
+                supersedes,
+            ))
+            .await?;
+        let source = source.into();
+        let sink = self.ipfs.clone();
+        let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
+        let sealed: SealedDocument = blocking(move || {
+            seal_document(source.open()?, sink, &record_key, &patient_bytes, progress)
+        })
+        .await?;
+        let done = self
+            .client
+            .upload_document(
+                patient,
+                sealed.encrypted_cid.clone(),
+                sealed.content_hash,
+                kind,
+                sealed.wrapped_key.clone(),
+                supersedes,
+            )
+            .await?;
+        Ok(UploadedDocument {
+            id: done.value,
+            cid: sealed.cid,
+            key_epoch: sealed.key_epoch,
+            plaintext_len: sealed.plaintext_len,
+            blob_len: sealed.blob_len,
+            block_hash: done.block_hash,
+        })
+    }
+
+    /// Opens document `id` of `patient` through the logged `open_document` message (a
+    /// transaction: the access is on the audit trail for anyone but the patient), fetches the
+    /// blob by CID, decrypts it, checks the content hash, and writes the plaintext to
+    /// `output`. Nothing is left at `output` unless every check passed.
+    ///
+    /// # Errors
+    /// `Contract(..)` as `open_document` (`AccessDenied`, `DocumentNotFound`, ...);
+    /// `Document(Integrity)` if the blob, its CID or its key was altered, truncated or
+    /// swapped; `Document(KeyNotShared | NoKeyShared)` if this account holds no key for the
+    /// document's epoch; `Document(BlockNotFound | Ipfs | Io)`.
+    pub async fn open_document(
+        &self,
+        patient: AccountId,
+        id: DocumentId,
+        output: &Path,
+    ) -> Result<OpenedDocument> {
+        self.open_document_with(patient, id, output, |_| {}).await
+    }
+
+    /// [`open_document`](Self::open_document), calling `progress` with the plaintext bytes
+    /// written so far.
+    ///
+    /// # Errors
+    /// As [`open_document`](Self::open_document).
+    pub async fn open_document_with(
+        &self,
+        patient: AccountId,
+        id: DocumentId,
+        output: &Path,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<OpenedDocument> {
+        let opened = self.client.open_document(patient, id).await?;
+        let document = opened.value;
+        let (cid, plaintext_len) = self
+            .decrypt_document(patient, &document, output, progress)
+            .await?;
+        Ok(OpenedDocument {
+            document,
+            cid,
+            plaintext_len,
+            path: output.to_path_buf(),
+        })
+    }
+
+    /// Decrypts a document whose reference this account already has (from
+    /// [`open_document`](Self::open_document) or a page of `get_all_documents`) into
+    /// `output`, without another chain call. Returns the blob's CID and the plaintext length.
+    ///
+    /// # Errors
+    /// As [`open_document`](Self::open_document), less the contract's.
+    pub async fn decrypt_document(
+        &self,
+        patient: AccountId,
+        document: &Document,
+        output: &Path,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<(Cid, u64)> {
+        let record_key = self
+            .record_key_for_reading(patient, document.key_epoch)
+            .await?;
+        let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
+        let document = document.clone();
+        let source = self.ipfs.clone();
+        let output = output.to_path_buf();
+        blocking(move || {
+            let dir = match output.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            // Plaintext goes to a temporary file beside the output and is renamed into place
+            // only after the content hash matched; on any error it is deleted.
+            let temporary = tempfile::NamedTempFile::new_in(&dir)?;
+            let mut writer = BufWriter::with_capacity(1 << 16, temporary);
+            let reference = DocumentReference {
+                patient: &patient_bytes,
+                encrypted_cid: &document.encrypted_cid,
+                content_hash: &document.content_hash,
+                wrapped_key: &document.wrapped_key,
+            };
+            let (cid, length) =
+                open_sealed_document(reference, &record_key, source, &mut writer, progress)?;
+            writer.flush()?;
+            let temporary = writer
+                .into_inner()
+                .map_err(|err| DocumentError::Io(err.into_error()))?;
+            temporary
+                .persist(&output)
+                .map_err(|err| DocumentError::Io(err.error))?;
+            Ok((cid, length))
+        })
+        .await
+    }
+
+    /// Gives `doctor` access to the signer's records until `expires_at` (ms), read-only or
+    /// also `write`, with the current record key sealed to the doctor's registered X25519
+    /// key.
+    ///
+    /// # Errors
+    /// `Contract(..)` as `doctor` and `grant_access` (`DoctorNotFound`, `DoctorNotVerified`,
+    /// `GrantExpiryInPast`, ...).
+    pub async fn grant_access(
+        &self,
+        doctor: AccountId,
+        write: bool,
+        expires_at: u64,
+    ) -> Result<Submitted<()>> {
+        let sealed = self.current_key_sealed_to(doctor).await?.1;
+        self.client
+            .grant_access(doctor, write, expires_at, sealed)
+            .await
+    }
+
+    /// Shares the signer's current record key with `doctor`, who holds a live grant (after a
+    /// revocation moved the epoch, or if the grant was given without a key).
+    ///
+    /// # Errors
+    /// `Contract(..)` as `share_record_key` (`GrantNotFound`, `AccessDenied`, ...).
+    pub async fn share_record_key(&self, doctor: AccountId) -> Result<Submitted<()>> {
+        let (epoch, sealed) = self.current_key_sealed_to(doctor).await?;
+        self.client.share_record_key(doctor, epoch, sealed).await
+    }
+
+    /// Revokes `doctor`'s grant (the contract moves the signer's record key to the next
+    /// epoch), then shares the new epoch's key with every other doctor whose grant is live,
+    /// so they keep reading and writing what is added from now on while `doctor` cannot.
+    ///
+    /// What `doctor` already read, or could have read before, cannot be unread: revocation
+    /// protects documents added afterwards.
+    ///
+    /// # Errors
+    /// `Contract(..)` as `revoke_access`. Failed re-shares are listed in
+    /// [`Revocation::failed`], not returned as an error: the revocation itself stands.
+    pub async fn revoke_access(&self, doctor: AccountId) -> Result<Revocation> {
+        let revoked = self.client.revoke_access(doctor).await?;
+        let patient = self.client.account_id();
+        let epoch = self.client.patient(patient).await?.key_epoch;
+        let record_key = self.keys.record_key(epoch)?;
+        let now = self.chain_now().await?;
+        let mut grantees = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self
+                .client
+                .get_grants(patient, offset, ehr::MAX_PAGE_SIZE)
+                .await?;
+            let fetched = page.items.len() as u32;
+            grantees.extend(
+                page.items
+                    .into_iter()
+                    .filter(|entry| entry.doctor != doctor && entry.grant.is_live(now))
+                    .filter(|entry| entry.grant.key_epoch < epoch)
+                    .map(|entry| entry.doctor),
+            );
+            offset += fetched;
+            if fetched == 0 || offset >= page.total {
+                break;
+            }
+        }
+        let mut shares = Vec::new();
+        let mut failed = Vec::new();
+        let mut targets = Vec::new();
+        for grantee in grantees {
+            match self.client.doctor(grantee).await {
+                Ok(profile) => {
+                    shares.push(messages::share_record_key(
+                        grantee,
+                        epoch,
+                        record_key.seal_to(&profile.public_key),
+                    ));
+                    targets.push(grantee);
+                }
+                Err(err) => failed.push((grantee, err)),
+            }
+        }
+        let mut reshared = Vec::new();
+        for (grantee, outcome) in targets
+            .into_iter()
+            .zip(self.client.submit_many(shares, RESHARE_IN_FLIGHT).await)
+        {
+            match outcome {
+                Ok(_) => reshared.push(grantee),
+                Err(err) => failed.push((grantee, err)),
+            }
+        }
+        Ok(Revocation {
+            revoked,
+            key_epoch: epoch,
+            reshared,
+            failed,
+        })
+    }
+
+    /// The newest record key of `patient` this account holds: the patient's own, the one
+    /// shared on this doctor's grant.
+    ///
+    /// # Errors
+    /// `Contract(PatientNotFound | GrantNotFound)`; `Document(NoKeyShared)` if a grant
+    /// carries no key; `Document(Integrity)` if the shared key was not sealed to this account.
+    pub async fn record_key(&self, patient: AccountId) -> Result<RecordKey> {
+        let me = self.client.account_id();
+        if me == patient {
+            let epoch = self.client.patient(patient).await?.key_epoch;
+            return Ok(self.keys.record_key(epoch)?);
+        }
+        let grant = self.client.grant(patient, me).await?;
+        if grant.wrapped_key.is_empty() {
+            return Err(DocumentError::NoKeyShared.into());
+        }
+        Ok(self
+            .keys
+            .open_record_key(&grant.wrapped_key, grant.key_epoch)?)
+    }
+
+    async fn record_key_for_reading(&self, patient: AccountId, epoch: u32) -> Result<RecordKey> {
+        Ok(self.record_key(patient).await?.older(epoch)?)
+    }
+
+    async fn record_key_for_writing(&self, patient: AccountId) -> Result<RecordKey> {
+        let held = self.record_key(patient).await?;
+        let current = self.client.patient(patient).await?.key_epoch;
+        if held.epoch() != current {
+            return Err(DocumentError::KeyNotShared {
+                needed: current,
+                held: held.epoch(),
+            }
+            .into());
+        }
+        Ok(held)
+    }
+
+    async fn current_key_sealed_to(&self, doctor: AccountId) -> Result<(u32, Vec<u8>)> {
+        let public_key = self.client.doctor(doctor).await?.public_key;
+        let epoch = self.client.patient(self.client.account_id()).await?.key_epoch;
+        Ok((epoch, self.keys.record_key(epoch)?.seal_to(&public_key)))
+    }
+
+    async fn chain_now(&self) -> Result<u64> {
+        self.client.chain_timestamp().await
+    }
+}
+
+/// Runs blocking file, crypto and HTTP work off the async runtime's threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, DocumentError> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| ClientError::Document(DocumentError::Io(std::io::Error::other(err))))?
+        .map_err(ClientError::from)
+}
