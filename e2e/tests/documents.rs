@@ -1,0 +1,321 @@
+//! Documents end to end on a real node: files encrypted by `ehr_client::DocumentVault`, stored
+//! in embedded IPFS stores that fetch from each other's gateways by CID, referenced on chain,
+//! opened through the logged `open_document`; tampering, revocation, and a scan of the whole
+//! chain for a marker placed in every document.
+
+use ehr::Error;
+use ehr_client::documents::{
+    seal_document, DocumentError, EncryptionKeys, FsBlockStore, GatewayServer,
+};
+use ehr_client::{dev_signer, ClientError, EhrClient, IpfsBackend};
+use ehr_e2e::{contract_bundle, now_ms, TestNode};
+use std::path::Path;
+use std::time::Duration;
+
+/// Placed in every document; must not appear anywhere on chain.
+const MARKER: &[u8] = b"PRIVATE-MARKER-7f3a9c: patient is allergic to penicillin";
+const KIND_REPORT: u16 = 11;
+const DAY: u64 = 24 * 60 * 60 * 1000;
+
+struct Person {
+    client: EhrClient,
+    keys: EncryptionKeys,
+    store: FsBlockStore,
+}
+
+impl Person {
+    fn vault(&self, peers: &[&GatewayServer]) -> ehr_client::DocumentVault<'_> {
+        let ipfs = IpfsBackend::embedded(
+            self.store.dir(),
+            peers.iter().map(|peer| peer.url()).collect(),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        self.client.documents(self.keys.clone(), ipfs)
+    }
+}
+
+/// Deploys; Bob verifies doctors Charlie and Ferdie; Dave registers as a patient. Each has
+/// their own IPFS store in `dir` and their X25519 key derived from their secret URI.
+async fn cast(node: &TestNode, dir: &Path) -> (Person, Person, Person) {
+    let mut alice = EhrClient::connect(&node.url(), dev_signer("//Alice").unwrap())
+        .await
+        .unwrap();
+    alice.deploy_bundle(contract_bundle()).await.unwrap();
+    let person = |suri: &str| Person {
+        client: alice.with_signer(dev_signer(suri).unwrap()),
+        keys: EncryptionKeys::from_suri(suri),
+        store: FsBlockStore::open(dir.join(suri.trim_start_matches('/'))).unwrap(),
+    };
+    let (bob, charlie, dave, ferdie) = (
+        person("//Bob"),
+        person("//Charlie"),
+        person("//Dave"),
+        person("//Ferdie"),
+    );
+    alice.add_verifier(bob.client.account_id()).await.unwrap();
+    for (doctor, name) in [(&charlie, "Dr. Charlie Hart"), (&ferdie, "Dr. Ferdie Lane")] {
+        doctor
+            .client
+            .register_doctor(
+                name.into(),
+                "Cardiology".into(),
+                [1; 32],
+                doctor.keys.public_key(),
+                30,
+            )
+            .await
+            .unwrap();
+        bob.client
+            .verify_doctor(doctor.client.account_id())
+            .await
+            .unwrap();
+    }
+    dave.client
+        .register_patient(dave.keys.public_key())
+        .await
+        .unwrap();
+    (charlie, dave, ferdie)
+}
+
+/// `len` bytes with the marker at the start (when it fits) and a pattern after it.
+fn document_bytes(len: usize, seed: u8) -> Vec<u8> {
+    let mut bytes: Vec<u8> = (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect();
+    let marked = MARKER.len().min(len);
+    bytes[..marked].copy_from_slice(&MARKER[..marked]);
+    bytes
+}
+
+fn integrity_error(result: ehr_client::Result<impl std::fmt::Debug>) -> String {
+    match result {
+        Err(ClientError::Document(DocumentError::Integrity(reason))) => reason,
+        other => panic!("expected an integrity error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches_the_chain() {
+    // given: a deployed contract, two verified doctors, a patient, three IPFS stores
+    let node = TestNode::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (charlie, dave, ferdie) = cast(&node, dir.path()).await;
+    let dave_gateway = GatewayServer::start(dave.store.clone(), "127.0.0.1:0").unwrap();
+    let charlie_gateway = GatewayServer::start(charlie.store.clone(), "127.0.0.1:0").unwrap();
+    let patient = dave.client.account_id();
+    let dave_vault = dave.vault(&[&charlie_gateway]);
+    let charlie_vault = charlie.vault(&[&dave_gateway]);
+    let ferdie_vault = ferdie.vault(&[&dave_gateway]);
+    let until = now_ms() + 7 * DAY;
+    dave_vault
+        .grant_access(charlie.client.account_id(), true, until)
+        .await
+        .unwrap();
+    dave_vault
+        .grant_access(ferdie.client.account_id(), false, until)
+        .await
+        .unwrap();
+
+    // when: Dave uploads files of the sizes Kubo's chunker cares about; then: Charlie, on
+    // another store, fetches each from Dave's gateway by CID, and gets the same bytes
+    let sizes = [0, 1, 256 * 1024, 256 * 1024 + 1, 10 * 1024 * 1024];
+    let mut ids = Vec::new();
+    for (seed, size) in sizes.into_iter().enumerate() {
+        let original = dir.path().join(format!("original-{size}"));
+        std::fs::write(&original, document_bytes(size, seed as u8)).unwrap();
+        let uploaded = dave_vault
+            .upload_document(patient, original.as_path(), KIND_REPORT)
+            .await
+            .unwrap();
+        assert_eq!(uploaded.plaintext_len, size as u64);
+        assert_eq!(uploaded.key_epoch, 0);
+        let copy = dir.path().join(format!("charlie-copy-{size}"));
+        let opened = charlie_vault
+            .open_document(patient, uploaded.id, &copy)
+            .await
+            .unwrap();
+        assert_eq!(opened.cid, uploaded.cid);
+        assert_eq!(opened.plaintext_len, size as u64);
+        assert!(
+            std::fs::read(&copy).unwrap() == std::fs::read(&original).unwrap(),
+            "{size} bytes differ after the round trip"
+        );
+        assert!(charlie.store.has(&uploaded.cid), "Charlie kept the blob");
+        ids.push(uploaded.id);
+    }
+    // and a doctor with a write grant adds one; the patient reads it from the doctor's gateway
+    let note = dir.path().join("charlie-note");
+    std::fs::write(&note, document_bytes(4096, 99)).unwrap();
+    let by_charlie = charlie_vault
+        .upload_document(patient, note.as_path(), KIND_REPORT)
+        .await
+        .unwrap();
+    let back = dir.path().join("dave-copy-of-note");
+    dave_vault
+        .open_document(patient, by_charlie.id, &back)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&back).unwrap(),
+        std::fs::read(&note).unwrap()
+    );
+    // and the doctor's opening is on the audit trail
+    let trail = dave
+        .client
+        .get_audit_trail(patient, 0, ehr::MAX_PAGE_SIZE)
+        .await
+        .unwrap();
+    assert!(trail.items.iter().any(|entry| {
+        entry.action == ehr::AuditAction::DocumentOpened
+            && entry.actor == charlie.client.account_id()
+    }));
+
+    // when: a byte of a stored blob flips; then: an integrity error and no output file
+    let small_id = ids[2];
+    let small_cid = dave_vault
+        .upload_document(patient, dir.path().join("original-1").as_path(), KIND_REPORT)
+        .await
+        .unwrap();
+    let block = dave.store.dir().join("blocks").join(small_cid.cid.to_string());
+    let mut bytes = std::fs::read(&block).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&block, bytes).unwrap();
+    let output = dir.path().join("tampered-blob");
+    integrity_error(dave_vault.open_document(patient, small_cid.id, &output).await);
+    assert!(!output.exists(), "nothing is written for a tampered blob");
+    std::fs::remove_file(&block).unwrap();
+
+    // when: references on chain are altered (a byte of the encrypted CID) or swapped (one
+    // document's encrypted CID with another's key and hash); then: integrity errors
+    let record_key = dave_vault.record_key(patient).await.unwrap();
+    let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
+    let seal = |seed: u8| {
+        seal_document(
+            document_bytes(1000, seed).as_slice(),
+            dave.store.clone(),
+            &record_key,
+            &patient_bytes,
+            |_| {},
+        )
+        .unwrap()
+    };
+    let (first, second) = (seal(1), seal(2));
+    let mut flipped_cid = first.encrypted_cid.clone();
+    flipped_cid[5] ^= 0x20;
+    let altered = dave
+        .client
+        .upload_document(
+            patient,
+            flipped_cid,
+            first.content_hash,
+            KIND_REPORT,
+            first.wrapped_key.clone(),
+            None,
+        )
+        .await
+        .unwrap()
+        .value;
+    let swapped = dave
+        .client
+        .upload_document(
+            patient,
+            first.encrypted_cid.clone(),
+            second.content_hash,
+            KIND_REPORT,
+            second.wrapped_key.clone(),
+            None,
+        )
+        .await
+        .unwrap()
+        .value;
+    for id in [altered, swapped] {
+        let output = dir.path().join(format!("tampered-{id}"));
+        integrity_error(charlie_vault.open_document(patient, id, &output).await);
+        assert!(!output.exists());
+    }
+
+    // when: Dave revokes Ferdie; then: the epoch moves on and only Charlie gets the new key
+    let before = dir.path().join("ferdie-before");
+    ferdie_vault
+        .open_document(patient, small_id, &before)
+        .await
+        .unwrap();
+    let revocation = dave_vault
+        .revoke_access(ferdie.client.account_id())
+        .await
+        .unwrap();
+    assert_eq!(revocation.key_epoch, 1);
+    assert_eq!(revocation.reshared, vec![charlie.client.account_id()]);
+    assert!(revocation.failed.is_empty());
+    let after_path = dir.path().join("after-revocation");
+    std::fs::write(&after_path, document_bytes(3000, 7)).unwrap();
+    let after = dave_vault
+        .upload_document(patient, after_path.as_path(), KIND_REPORT)
+        .await
+        .unwrap();
+    assert_eq!(after.key_epoch, 1);
+    // Charlie still reads and writes under the new epoch
+    charlie_vault
+        .open_document(patient, after.id, &dir.path().join("charlie-after"))
+        .await
+        .unwrap();
+    charlie_vault
+        .upload_document(patient, note.as_path(), KIND_REPORT)
+        .await
+        .unwrap();
+    // the contract refuses Ferdie, and even holding the reference Ferdie's key opens nothing
+    // added after the revocation (what Ferdie could read before stays readable to Ferdie)
+    let refused = dir.path().join("ferdie-after");
+    assert!(matches!(
+        ferdie_vault.open_document(patient, after.id, &refused).await,
+        Err(ClientError::Contract(Error::AccessDenied))
+    ));
+    let reference = dave
+        .client
+        .get_all_documents(patient, after.id, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    match ferdie_vault
+        .decrypt_document(patient, &reference, &refused, |_| {})
+        .await
+    {
+        Err(ClientError::Document(DocumentError::KeyNotShared { needed, held })) => {
+            assert_eq!((needed, held), (1, 0))
+        }
+        other => panic!("a revoked doctor decrypted a later document: {other:?}"),
+    }
+    assert!(!refused.exists());
+    let older = dave
+        .client
+        .get_all_documents(patient, small_id, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    ferdie_vault
+        .decrypt_document(patient, &older, &dir.path().join("ferdie-older"), |_| {})
+        .await
+        .unwrap();
+
+    // then: the marker in every document is nowhere on chain: not in an extrinsic, an event,
+    // a storage value, or the contract's storage
+    let scan = dave.client.scan_chain_for(MARKER).await.unwrap();
+    assert!(scan.found_in.is_empty(), "marker on chain: {:?}", scan.found_in);
+    assert!(scan.blocks > 20 && scan.extrinsics > 20, "{scan:?}");
+    assert!(scan.contract_entries > 10, "{scan:?}");
+    // and the scan does find what is on chain (a doctor's public display name)
+    let public = dave.client.scan_chain_for(b"Dr. Ferdie Lane").await.unwrap();
+    assert!(
+        public.found_in.iter().any(|place| place.contains("extrinsic"))
+            && public
+                .found_in
+                .iter()
+                .any(|place| place.contains("contract storage")),
+        "{:?}",
+        public.found_in
+    );
+}
