@@ -16,7 +16,12 @@ started=$SECONDS
 work=$(mktemp -d)
 export EHR_DATA=$work
 export EHR_CONFIG=$work/config.json
-cleanup() { "$root/scripts/node.sh" stop || true; rm -rf "$work"; }
+gateway_pid=
+cleanup() {
+  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null
+  "$root/scripts/node.sh" stop || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 chapter() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -38,7 +43,8 @@ export EHR_URL
 EHR_URL=$("$root/scripts/node.sh" start --tmp --free-port)
 
 alice=(--suri //Alice) bob=(--suri //Bob) charlie=(--suri //Charlie)
-dave=(--suri //Dave) eve=(--suri //Eve)
+dave=(--suri //Dave --ipfs-dir "$work/ipfs/dave") eve=(--suri //Eve)
+charlie+=(--ipfs-dir "$work/ipfs/charlie") ferdie=(--suri //Ferdie --ipfs-dir "$work/ipfs/ferdie")
 tomorrow=$(date -u -d tomorrow +%Y-%m-%d)
 at() { echo "${tomorrow}T$1:00Z"; }
 
@@ -46,12 +52,15 @@ chapter "Alice deploys the contract and appoints Bob as verifier"
 run "${alice[@]}" deploy --bundle "$bundle"
 run "${alice[@]}" admin add-verifier //Bob
 
-chapter "Two doctors register; Bob verifies Charlie only"
+chapter "Three doctors register; Bob verifies Charlie and Ferdie, not Eve"
 run "${charlie[@]}" doctor register --name "Dr. Charlie Hart" --specialty Cardiology \
   --licence-number GMC-7001234 --slot-minutes 30
 run "${eve[@]}" doctor register --name "Dr. Eve Stone" --specialty Dermatology \
   --licence-number GMC-7005678 --slot-minutes 20
+run "${ferdie[@]}" doctor register --name "Dr. Ferdie Lane" --specialty Cardiology \
+  --licence-number GMC-7009012 --slot-minutes 30
 run "${bob[@]}" doctor verify //Charlie
+run "${bob[@]}" doctor verify //Ferdie
 run doctors --all
 run doctors --specialty cardiology
 
@@ -71,30 +80,52 @@ refused "${dave[@]}" book //Charlie "$(at 09:30)"
 refused "${dave[@]}" book //Charlie "$(at 09:45)"
 run "${dave[@]}" appointments
 
-chapter "Dave grants Charlie access; a document reference is added; Charlie opens it (logged)"
+chapter "Dave grants Charlie (read and write) and Ferdie (read); each grant carries his record key sealed to the doctor's key"
 run "${dave[@]}" grant //Charlie --until +7d --write
+run "${dave[@]}" grant //Ferdie --until +7d
 run "${dave[@]}" grants
-# The document itself is encrypted off chain; the chain gets only its encrypted CID, the hash
-# of its content, a kind code and the wrapped document key.
-printf 'Dave: ECG report, sinus rhythm.\n' >"$work/ecg.txt"
-content_hash=0x$(sha256sum "$work/ecg.txt" | cut -c1-64)
-encrypted_cid=0x$(head -c 60 /dev/urandom | od -An -tx1 | tr -d ' \n')
-wrapped_key=0x$(head -c 72 /dev/urandom | od -An -tx1 | tr -d ' \n')
-run "${charlie[@]}" document add --patient //Dave --encrypted-cid "$encrypted_cid" \
-  --content-hash "$content_hash" --kind 3 --wrapped-key "$wrapped_key"
-run "${dave[@]}" documents
-run "${charlie[@]}" document open //Dave 0
 
-chapter "Dave revokes the grant; Charlie is refused"
+chapter "Dave uploads a real file: encrypted on his machine, stored in his own IPFS store, referenced on chain"
+# Everyone has their own IPFS store (the embedded one; no daemon). The letter carries a marker
+# that must never reach the chain; the scan at the end looks for it everywhere.
+marker="PRIVATE-MARKER-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+letter=$work/discharge-letter.txt
+{
+  printf 'Discharge letter for Dave. %s\n' "$marker"
+  printf 'Diagnosis: NSTEMI. Allergies: penicillin. Attached: 24 h ECG trace.\n'
+  head -c 3145728 /dev/urandom | base64
+} >"$letter"
+ls -l "$letter"
+run "${dave[@]}" doc upload "$letter" --kind 18842
+run "${dave[@]}" doc list
+"$ehr" "${dave[@]}" ipfs serve --listen 127.0.0.1:0 --url-file "$work/dave-gateway" &
+gateway_pid=$!
+for _ in $(seq 50); do [ -s "$work/dave-gateway" ] && break; sleep 0.1; done
+gateway=$(cat "$work/dave-gateway")
+
+chapter "Charlie, with his own IPFS store, fetches the blob from Dave's gateway by CID, decrypts and checks it (logged)"
+mkdir -p "$work/charlie-files"
+run "${charlie[@]}" --ipfs-peer "$gateway" doc get 0 --patient //Dave -o "$work/charlie-files/letter.txt"
+cmp "$letter" "$work/charlie-files/letter.txt" && echo "Charlie's copy is identical to Dave's file"
+
+chapter "Dave revokes Ferdie: the record key moves to epoch 1 and is shared again with Charlie only"
+run "${dave[@]}" revoke //Ferdie
+printf 'Follow-up 2 weeks: %s, chest pain resolved.\n' "$marker" >"$work/follow-up.txt"
+run "${dave[@]}" doc upload "$work/follow-up.txt" --kind 11506
+run "${charlie[@]}" --ipfs-peer "$gateway" doc get 1 --patient //Dave -o "$work/charlie-files/follow-up.txt"
+refused "${ferdie[@]}" --ipfs-peer "$gateway" doc get 1 --patient //Dave -o "$work/ferdie-follow-up.txt"
+test ! -e "$work/ferdie-follow-up.txt"
+
+chapter "Dave revokes Charlie too; Charlie is refused"
 run "${dave[@]}" revoke //Charlie
-refused "${charlie[@]}" document open //Dave 0
-refused "${charlie[@]}" documents //Dave
+refused "${charlie[@]}" doc open //Dave 0
+refused "${charlie[@]}" doc list --patient //Dave
 
 chapter "Emergency: Charlie opens break-glass access, logged; Dave ends it"
 run "${charlie[@]}" emergency open //Dave --reason "unconscious in A&E, suspected MI"
-run "${charlie[@]}" document open //Dave 0
+run "${charlie[@]}" doc open //Dave 0
 run "${dave[@]}" emergency end --doctor //Charlie
-refused "${charlie[@]}" document open //Dave 0
+refused "${charlie[@]}" doc open //Dave 0
 
 chapter "Dave cancels the appointment; the slot is free again"
 run "${dave[@]}" appointment cancel 0
@@ -102,6 +133,9 @@ run available //Charlie "$(at 09:30)"
 
 chapter "Dave's audit trail"
 run "${dave[@]}" audit
+
+chapter "Nothing of the documents is on chain: every extrinsic, event and storage value searched"
+run scan-chain --marker "$marker"
 
 chapter "Stop the node"
 trap - EXIT

@@ -14,20 +14,38 @@ use std::time::{Duration, Instant};
 pub struct TestNode {
     child: Child,
     port: u16,
+    _log: tempfile::NamedTempFile,
 }
 
+/// What the node logs once its RPC server listens.
+const RPC_READY: &str = "Running JSON-RPC server: addr=127.0.0.1:";
+
 impl TestNode {
-    /// Starts a node on a free port and waits until its RPC port accepts connections.
+    /// Starts a node on a free port and waits until it says its RPC server listens there.
+    /// Another test may take the same free port first; then this node exits and the start is
+    /// tried again on another port (a bare TCP check could reach the other test's node).
     ///
     /// # Panics
     /// If the node binary cannot be started or does not listen within 60 s.
     pub fn start() -> TestNode {
+        let mut last_log = String::new();
+        for _ in 0..5 {
+            match Self::try_start() {
+                Ok(node) => return node,
+                Err(log) => last_log = log,
+            }
+        }
+        panic!("the node did not start in five tries; its last log:\n{last_log}");
+    }
+
+    fn try_start() -> Result<TestNode, String> {
         let binary =
             std::env::var("CONTRACTS_NODE").unwrap_or_else(|_| "substrate-contracts-node".into());
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .map(|address| address.port())
             .expect("a free port on 127.0.0.1");
+        let log = tempfile::NamedTempFile::new().expect("a temporary log file");
         let child = Command::new(&binary)
             .args(["--dev", "--tmp", "--rpc-port", &port.to_string()])
             .args([
@@ -37,23 +55,36 @@ impl TestNode {
                 "--no-telemetry",
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().expect("the log file"))
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {binary} (run scripts/setup.sh): {err}"));
-        let mut node = TestNode { child, port };
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut node = TestNode {
+            child,
+            port,
+            _log: log,
+        };
+        let ready = format!("{RPC_READY}{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            if let Ok(Some(status)) = node.child.try_wait() {
-                panic!("{binary} exited early: {status}");
+        loop {
+            let text = std::fs::read_to_string(node._log.path()).unwrap_or_default();
+            if text.contains(&ready) {
+                break;
+            }
+            if let Ok(Some(_)) = node.child.try_wait() {
+                return Err(text);
             }
             assert!(
                 Instant::now() < deadline,
-                "{binary} did not listen on {port}"
+                "{binary} did not listen on {port}:\n{text}"
             );
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(100));
         }
-        node
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+            assert!(Instant::now() < deadline, "{binary} did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(node)
     }
 
     /// The node's WebSocket URL.

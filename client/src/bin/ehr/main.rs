@@ -700,7 +700,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Commands that read public data (a dry-run), so any account may ask.
 fn is_public_query(command: &Command) -> bool {
     match command {
-        Command::Doctors { .. } | Command::Available { .. } => true,
+        Command::Doctors { .. } | Command::Available { .. } | Command::ScanChain { .. } => true,
         Command::Admin(sub) => matches!(
             sub,
             AdminCommand::Show | AdminCommand::IsVerifier { .. } | AdminCommand::Verifiers
