@@ -465,6 +465,31 @@ impl EhrClient {
         &self.rpc_client
     }
 
+    /// The contract's events block by block as new best blocks arrive: `(block hash,
+    /// events)` for each block (empty for blocks without any). For services that react to
+    /// the chain, such as the emergency key custodian (`ehr emergency watch`).
+    ///
+    /// # Errors
+    /// `NoContract`; `Transport` if the subscription cannot start; each item may carry a
+    /// `Transport` or `Decode` error.
+    pub async fn watch_events(
+        &self,
+    ) -> Result<impl futures::Stream<Item = Result<(H256, Vec<EhrEvent>)>> + '_> {
+        let contract = self.contract.clone().ok_or(ClientError::NoContract)?;
+        let blocks = self.api.blocks().subscribe_best().await?;
+        Ok(blocks.then(move |block| {
+            let contract = contract.clone();
+            async move {
+                let block = block?;
+                let events = block.events().await?;
+                Ok((
+                    block.hash(),
+                    crate::events::block_contract_events(&events, &contract)?,
+                ))
+            }
+        }))
+    }
+
     /// The latest block's timestamp in milliseconds: the `now` the contract sees.
     ///
     /// # Errors

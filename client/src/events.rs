@@ -5,7 +5,12 @@ use crate::node;
 use codec::Decode;
 use ehr::events::*;
 use ink::env::Event as _;
-use subxt::{blocks::ExtrinsicEvents, utils::AccountId32, SubstrateConfig};
+use subxt::{
+    blocks::ExtrinsicEvents,
+    events::{EventDetails, Events},
+    utils::AccountId32,
+    SubstrateConfig,
+};
 
 macro_rules! ehr_events {
     ($($event:ident),* $(,)?) => {
@@ -59,6 +64,11 @@ ehr_events!(
     DocumentOpened,
     EmergencyAccessOpened,
     EmergencyAccessEnded,
+    RecordKeyRotated,
+    EmergencyCustodianSet,
+    EmergencyKeyDeposited,
+    EmergencyKeyWithdrawn,
+    EmergencyKeyReleased,
 );
 
 /// The events `contract` emitted in one extrinsic, in order. Events of other contracts and
@@ -67,8 +77,23 @@ pub fn contract_events(
     events: &ExtrinsicEvents<SubstrateConfig>,
     contract: &AccountId32,
 ) -> crate::Result<Vec<EhrEvent>> {
+    decode_contract_events(events.iter(), contract)
+}
+
+/// The events `contract` emitted in a whole block, in order.
+pub fn block_contract_events(
+    events: &Events<SubstrateConfig>,
+    contract: &AccountId32,
+) -> crate::Result<Vec<EhrEvent>> {
+    decode_contract_events(events.iter(), contract)
+}
+
+fn decode_contract_events(
+    events: impl Iterator<Item = Result<EventDetails<SubstrateConfig>, subxt::Error>>,
+    contract: &AccountId32,
+) -> crate::Result<Vec<EhrEvent>> {
     let mut decoded = Vec::new();
-    for event in events.iter() {
+    for event in events {
         let event = event?;
         let Some(emitted) = event.as_event::<node::contracts::events::ContractEmitted>()? else {
             continue;

@@ -54,10 +54,10 @@ pub use client::{
 pub use ehr;
 pub use error::{ClientError, Result};
 pub use events::EhrEvent;
-pub use vault::{DocumentSource, DocumentVault, IpfsBackend};
 pub use ink::primitives::AccountId;
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;
+pub use vault::{DocumentSource, DocumentVault, IpfsBackend};
 
 use std::str::FromStr;
 use subxt_signer::SecretUri;

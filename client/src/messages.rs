@@ -21,8 +21,8 @@ use crate::AccountId;
 use codec::{Decode, Encode};
 use ehr::{
     Appointment, AppointmentId, AuditEntry, AvailabilityWindow, Doctor, Document, DocumentId,
-    EmergencyAccess, Grant, GrantEntry, Hash32, Page, Patient, PatientVerification, PublicKey,
-    Timestamp,
+    EmergencyAccess, EmergencyCustodian, EmergencyKey, Grant, GrantEntry, Hash32, Page, Patient,
+    PatientVerification, PublicKey, Timestamp,
 };
 use std::marker::PhantomData;
 
@@ -204,6 +204,8 @@ messages! {
     tx revoke_access(doctor: AccountId) -> ();
     /// `share_record_key(doctor, key_epoch, wrapped_key)`.
     tx share_record_key(doctor: AccountId, key_epoch: u32, wrapped_key: Vec<u8>) -> ();
+    /// `rotate_record_key()`: the patient moves to the next record-key epoch.
+    tx rotate_record_key() -> u32;
     /// `grant(patient, doctor)`.
     query grant(patient: AccountId, doctor: AccountId) -> Grant;
     /// `get_grants(patient, offset, limit)`.
@@ -229,6 +231,24 @@ messages! {
     tx end_emergency_access(patient: AccountId, doctor: AccountId) -> ();
     /// `emergency_access(patient, doctor)`.
     query emergency_access(patient: AccountId, doctor: AccountId) -> EmergencyAccess;
+    /// `set_emergency_custodian(custodian)`: the admin appoints (or removes) the key custodian.
+    tx set_emergency_custodian(custodian: Option<EmergencyCustodian>) -> ();
+    /// `emergency_custodian()`.
+    query emergency_custodian() -> EmergencyCustodian;
+    /// `deposit_emergency_key(key_epoch, sealed_key)`: the patient opts in to key release.
+    tx deposit_emergency_key(key_epoch: u32, sealed_key: Vec<u8>) -> ();
+    /// `withdraw_emergency_key()`: the patient opts out.
+    tx withdraw_emergency_key() -> ();
+    /// `emergency_key(patient)`: the deposit, sealed to the custodian.
+    query emergency_key(patient: AccountId) -> EmergencyKey;
+    /// `release_emergency_key(patient, doctor, key_epoch, wrapped_key)`: the custodian hands
+    /// the key to a doctor with open emergency access.
+    tx release_emergency_key(
+        patient: AccountId,
+        doctor: AccountId,
+        key_epoch: u32,
+        wrapped_key: Vec<u8>
+    ) -> ();
     /// `get_audit_trail(patient, offset, limit)`.
     query get_audit_trail(patient: AccountId, offset: u32, limit: u32) -> Page<AuditEntry>;
 }
@@ -267,6 +287,6 @@ mod tests {
         let mut labels = ALL_LABELS.to_vec();
         labels.sort_unstable();
         labels.dedup();
-        assert_eq!(labels.len(), 43);
+        assert_eq!(labels.len(), 49);
     }
 }

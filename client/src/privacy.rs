@@ -28,7 +28,10 @@ pub struct ChainScan {
 const KEYS_PER_PAGE: u32 = 512;
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|window| window == needle)
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
 }
 
 impl ChainScan {
@@ -96,7 +99,9 @@ impl EhrClient {
                 .await?;
             for key in &keys {
                 scan.storage_entries += 1;
-                scan.search(key, marker, || format!("storage key 0x{}", hex::encode(key)));
+                scan.search(key, marker, || {
+                    format!("storage key 0x{}", hex::encode(key))
+                });
                 if let Some(value) = rpc.state_get_storage(key, Some(best)).await? {
                     scan.search(&value, marker, || {
                         format!("storage value at 0x{}", hex::encode(key))
@@ -112,7 +117,11 @@ impl EhrClient {
             .api()
             .storage()
             .at(best)
-            .fetch(&crate::node::storage().contracts().contract_info_of(&contract))
+            .fetch(
+                &crate::node::storage()
+                    .contracts()
+                    .contract_info_of(&contract),
+            )
             .await?
             .ok_or_else(|| ClientError::InvalidInput(format!("no contract at {contract}")))?;
         let child = format!(

@@ -19,14 +19,14 @@
 //!
 //! Which key opens what: the patient derives every epoch's record key from their own secret;
 //! a doctor holds the record key the patient sealed to them on their grant (and every older
-//! epoch's, by key regression). Revoking a grant moves the patient to the next epoch and re-shares the new key
+//! epoch's, by key regression), or, during emergency access, the one the emergency custodian
+//! released to them. Revoking a grant moves the patient to the next epoch and re-shares the new key
 //! with every remaining live grantee, so the revoked doctor's key opens nothing added after.
 
 use crate::client::{EhrClient, Submitted};
 use crate::documents::{
-    open_sealed_document, seal_document, BlockSink, BlockSource, DocumentError,
-    DocumentReference, EncryptionKeys, FsBlockStore, KuboRpc, PeerBlockSource, RecordKey,
-    SealedDocument,
+    open_sealed_document, seal_document, BlockSink, BlockSource, DocumentError, DocumentReference,
+    EncryptionKeys, FsBlockStore, KuboRpc, PeerBlockSource, RecordKey, SealedDocument,
 };
 use crate::{messages, ClientError, Result};
 use cid::Cid;
@@ -53,7 +53,11 @@ impl IpfsBackend {
     ///
     /// # Errors
     /// `Document(Io)` if the directory cannot be created.
-    pub fn embedded(dir: impl Into<PathBuf>, peers: Vec<String>, timeout: Duration) -> Result<Self> {
+    pub fn embedded(
+        dir: impl Into<PathBuf>,
+        peers: Vec<String>,
+        timeout: Duration,
+    ) -> Result<Self> {
         Ok(Self::Embedded(PeerBlockSource::new(
             FsBlockStore::open(dir)?,
             peers,
@@ -154,18 +158,25 @@ pub struct OpenedDocument {
     pub path: PathBuf,
 }
 
-/// What [`DocumentVault::revoke_access`] did.
+/// What a change of the signer's record-key epoch did ([`DocumentVault::revoke_access`],
+/// [`DocumentVault::rotate_record_key`], [`DocumentVault::end_emergency_access`]).
 #[derive(Debug)]
-pub struct Revocation {
-    /// The `revoke_access` transaction.
-    pub revoked: Submitted<()>,
-    /// The patient's record-key epoch after the revocation.
+pub struct KeyRotation {
+    /// The transaction that moved the epoch (`revoke_access` or `rotate_record_key`).
+    pub submitted: Submitted<()>,
+    /// The patient's record-key epoch now.
     pub key_epoch: u32,
     /// Doctors with live grants who now hold the new epoch's key.
     pub reshared: Vec<AccountId>,
     /// Doctors the new key could not be shared with, and why (share again with
     /// [`DocumentVault::share_record_key`]).
     pub failed: Vec<(AccountId, ClientError)>,
+    /// Whether the key deposited with the emergency custodian was replaced by the new
+    /// epoch's (false: the patient has no deposit, or re-depositing failed, see
+    /// `deposit_error`).
+    pub emergency_key_redeposited: bool,
+    /// Why re-depositing failed, if it did.
+    pub deposit_error: Option<ClientError>,
 }
 
 /// Documents of the contract's patients, for one signer: see the [module docs](self).
@@ -201,7 +212,7 @@ impl DocumentVault<'_> {
     /// patient, or a doctor with a write grant holding the patient's current record key).
     ///
     /// # Errors
-    /// `Contract(..)` as `upload_document` (`PatientNotFound`, `AccessDenied`, ...; checked
+    /// `Contract(..)` as `upload_document` (`PatientNotRegistered`, `AccessDenied`, ...; checked
     /// before anything is encrypted); `Document(KeyNotShared)` if the patient has not shared
     /// the current record key with this doctor; `Document(Io | Ipfs | InvalidInput)`.
     pub async fn upload_document(
@@ -391,20 +402,111 @@ impl DocumentVault<'_> {
 
     /// Revokes `doctor`'s grant (the contract moves the signer's record key to the next
     /// epoch), then shares the new epoch's key with every other doctor whose grant is live,
-    /// so they keep reading and writing what is added from now on while `doctor` cannot.
+    /// so they keep reading and writing what is added from now on while `doctor` cannot, and
+    /// re-deposits it with the emergency custodian if the signer had deposited a key.
     ///
     /// What `doctor` already read, or could have read before, cannot be unread: revocation
     /// protects documents added afterwards.
     ///
     /// # Errors
     /// `Contract(..)` as `revoke_access`. Failed re-shares are listed in
-    /// [`Revocation::failed`], not returned as an error: the revocation itself stands.
-    pub async fn revoke_access(&self, doctor: AccountId) -> Result<Revocation> {
+    /// [`KeyRotation::failed`], not returned as an error: the revocation itself stands.
+    pub async fn revoke_access(&self, doctor: AccountId) -> Result<KeyRotation> {
         let revoked = self.client.revoke_access(doctor).await?;
+        self.share_new_epoch(revoked).await
+    }
+
+    /// Moves the signer to the next record-key epoch without revoking anyone, shares the new
+    /// key with every doctor whose grant is live and re-deposits it with the emergency
+    /// custodian: after emergency access whose window is over, or to be safe.
+    ///
+    /// # Errors
+    /// `Contract(PatientNotRegistered)`; re-share failures as in
+    /// [`revoke_access`](Self::revoke_access).
+    pub async fn rotate_record_key(&self) -> Result<KeyRotation> {
+        let rotated = self.client.rotate_record_key().await?;
+        self.share_new_epoch(Submitted {
+            value: (),
+            events: rotated.events,
+            block_hash: rotated.block_hash,
+            extrinsic_hash: rotated.extrinsic_hash,
+            gas_limit: rotated.gas_limit,
+            storage_deposit_limit: rotated.storage_deposit_limit,
+        })
+        .await
+    }
+
+    /// The patient ends `doctor`'s emergency access now; if the custodian had released the
+    /// record key to the doctor, also rotates it ([`rotate_record_key`](Self::rotate_record_key))
+    /// so the doctor's copy opens nothing added after the emergency.
+    ///
+    /// # Errors
+    /// `Contract(..)` as `end_emergency_access`, `rotate_record_key`.
+    pub async fn end_emergency_access(
+        &self,
+        doctor: AccountId,
+    ) -> Result<(Submitted<()>, Option<KeyRotation>)> {
+        let patient = self.client.account_id();
+        let access = self.client.emergency_access(patient, doctor).await?;
+        let ended = self.client.end_emergency_access(patient, doctor).await?;
+        let rotation = match access.released_key_epoch {
+            Some(_) => Some(self.rotate_record_key().await?),
+            None => None,
+        };
+        Ok((ended, rotation))
+    }
+
+    /// The patient opts in to break-glass key release: deposits the current record key
+    /// sealed to the emergency custodian's public key.
+    ///
+    /// # Errors
+    /// `Contract(EmergencyCustodianNotSet | PatientNotRegistered | ..)`.
+    pub async fn deposit_emergency_key(&self) -> Result<Submitted<()>> {
+        let custodian = self.client.emergency_custodian().await?;
+        let epoch = self
+            .client
+            .patient(self.client.account_id())
+            .await?
+            .key_epoch;
+        let sealed = self.keys.record_key(epoch)?.seal_to(&custodian.public_key);
+        self.client.deposit_emergency_key(epoch, sealed).await
+    }
+
+    /// As the emergency custodian: opens `patient`'s deposited record key and releases it,
+    /// sealed to `doctor`'s registered key, onto the doctor's open emergency access (logged
+    /// on the patient's audit trail).
+    ///
+    /// # Errors
+    /// `Contract(NotEmergencyCustodian | EmergencyKeyNotDeposited | EmergencyAccessNotFound
+    /// | DoctorNotRegistered ..)`; `Document(Integrity)` if the deposit was not sealed to
+    /// this account's key.
+    pub async fn release_emergency_key(
+        &self,
+        patient: AccountId,
+        doctor: AccountId,
+    ) -> Result<Submitted<()>> {
+        let deposit = self.client.emergency_key(patient).await?;
+        let record_key = self
+            .keys
+            .open_record_key(&deposit.sealed_key, deposit.key_epoch)?;
+        let public_key = self.client.doctor(doctor).await?.public_key;
+        self.client
+            .release_emergency_key(
+                patient,
+                doctor,
+                deposit.key_epoch,
+                record_key.seal_to(&public_key),
+            )
+            .await
+    }
+
+    /// After the signer's epoch moved: shares the new key with every live grantee holding an
+    /// older one, and re-deposits it with the custodian if there is a deposit.
+    async fn share_new_epoch(&self, submitted: Submitted<()>) -> Result<KeyRotation> {
         let patient = self.client.account_id();
         let epoch = self.client.patient(patient).await?.key_epoch;
         let record_key = self.keys.record_key(epoch)?;
-        let now = self.chain_now().await?;
+        let now = self.client.chain_timestamp().await?;
         let mut grantees = Vec::new();
         let mut offset = 0;
         loop {
@@ -416,8 +518,7 @@ impl DocumentVault<'_> {
             grantees.extend(
                 page.items
                     .into_iter()
-                    .filter(|entry| entry.doctor != doctor && entry.grant.is_live(now))
-                    .filter(|entry| entry.grant.key_epoch < epoch)
+                    .filter(|entry| entry.grant.is_live(now) && entry.grant.key_epoch < epoch)
                     .map(|entry| entry.doctor),
             );
             offset += fetched;
@@ -451,33 +552,63 @@ impl DocumentVault<'_> {
                 Err(err) => failed.push((grantee, err)),
             }
         }
-        Ok(Revocation {
-            revoked,
+        let (emergency_key_redeposited, deposit_error) =
+            match self.client.emergency_key(patient).await {
+                Ok(deposit) if deposit.key_epoch < epoch => {
+                    match self.deposit_emergency_key().await {
+                        Ok(_) => (true, None),
+                        Err(err) => (false, Some(err)),
+                    }
+                }
+                _ => (false, None),
+            };
+        Ok(KeyRotation {
+            submitted,
             key_epoch: epoch,
             reshared,
             failed,
+            emergency_key_redeposited,
+            deposit_error,
         })
     }
 
     /// The newest record key of `patient` this account holds: the patient's own, the one
-    /// shared on this doctor's grant.
+    /// shared on this doctor's grant, or the one the emergency custodian released onto this
+    /// doctor's emergency access.
     ///
     /// # Errors
-    /// `Contract(PatientNotFound | GrantNotFound)`; `Document(NoKeyShared)` if a grant
-    /// carries no key; `Document(Integrity)` if the shared key was not sealed to this account.
+    /// `Contract(PatientNotRegistered)`; `Document(NoKeyShared)` if neither a grant nor an
+    /// emergency access carries a key for this account; `Document(Integrity)` if the shared key was not sealed to this account.
     pub async fn record_key(&self, patient: AccountId) -> Result<RecordKey> {
         let me = self.client.account_id();
         if me == patient {
             let epoch = self.client.patient(patient).await?.key_epoch;
             return Ok(self.keys.record_key(epoch)?);
         }
-        let grant = self.client.grant(patient, me).await?;
-        if grant.wrapped_key.is_empty() {
-            return Err(DocumentError::NoKeyShared.into());
+        let mut held: Option<RecordKey> = None;
+        match self.client.grant(patient, me).await {
+            Ok(grant) if !grant.wrapped_key.is_empty() => {
+                held = Some(
+                    self.keys
+                        .open_record_key(&grant.wrapped_key, grant.key_epoch)?,
+                );
+            }
+            Ok(_) | Err(ClientError::Contract(ehr::Error::GrantNotFound)) => {}
+            Err(err) => return Err(err),
         }
-        Ok(self
-            .keys
-            .open_record_key(&grant.wrapped_key, grant.key_epoch)?)
+        match self.client.emergency_access(patient, me).await {
+            Ok(access) => {
+                if let Some(epoch) = access.released_key_epoch {
+                    let released = self.keys.open_record_key(&access.released_key, epoch)?;
+                    if held.as_ref().is_none_or(|key| key.epoch() < epoch) {
+                        held = Some(released);
+                    }
+                }
+            }
+            Err(ClientError::Contract(ehr::Error::EmergencyAccessNotFound)) => {}
+            Err(err) => return Err(err),
+        }
+        held.ok_or_else(|| DocumentError::NoKeyShared.into())
     }
 
     async fn record_key_for_reading(&self, patient: AccountId, epoch: u32) -> Result<RecordKey> {
@@ -499,12 +630,12 @@ impl DocumentVault<'_> {
 
     async fn current_key_sealed_to(&self, doctor: AccountId) -> Result<(u32, Vec<u8>)> {
         let public_key = self.client.doctor(doctor).await?.public_key;
-        let epoch = self.client.patient(self.client.account_id()).await?.key_epoch;
+        let epoch = self
+            .client
+            .patient(self.client.account_id())
+            .await?
+            .key_epoch;
         Ok((epoch, self.keys.record_key(epoch)?.seal_to(&public_key)))
-    }
-
-    async fn chain_now(&self) -> Result<u64> {
-        self.client.chain_timestamp().await
     }
 }
 

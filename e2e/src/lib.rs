@@ -81,7 +81,10 @@ impl TestNode {
         }
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "{binary} did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "{binary} did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Ok(node)

@@ -156,10 +156,7 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
         .open_document(patient, by_charlie.id, &back)
         .await
         .unwrap();
-    assert_eq!(
-        std::fs::read(&back).unwrap(),
-        std::fs::read(&note).unwrap()
-    );
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&note).unwrap());
     // and the doctor's opening is on the audit trail
     let trail = dave
         .client
@@ -174,16 +171,28 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
     // when: a byte of a stored blob flips; then: an integrity error and no output file
     let small_id = ids[2];
     let small_cid = dave_vault
-        .upload_document(patient, dir.path().join("original-1").as_path(), KIND_REPORT)
+        .upload_document(
+            patient,
+            dir.path().join("original-1").as_path(),
+            KIND_REPORT,
+        )
         .await
         .unwrap();
-    let block = dave.store.dir().join("blocks").join(small_cid.cid.to_string());
+    let block = dave
+        .store
+        .dir()
+        .join("blocks")
+        .join(small_cid.cid.to_string());
     let mut bytes = std::fs::read(&block).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&block, bytes).unwrap();
     let output = dir.path().join("tampered-blob");
-    integrity_error(dave_vault.open_document(patient, small_cid.id, &output).await);
+    integrity_error(
+        dave_vault
+            .open_document(patient, small_cid.id, &output)
+            .await,
+    );
     assert!(!output.exists(), "nothing is written for a tampered blob");
     std::fs::remove_file(&block).unwrap();
 
@@ -269,7 +278,9 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
     // added after the revocation (what Ferdie could read before stays readable to Ferdie)
     let refused = dir.path().join("ferdie-after");
     assert!(matches!(
-        ferdie_vault.open_document(patient, after.id, &refused).await,
+        ferdie_vault
+            .open_document(patient, after.id, &refused)
+            .await,
         Err(ClientError::Contract(Error::AccessDenied))
     ));
     let reference = dave
@@ -304,13 +315,24 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
     // then: the marker in every document is nowhere on chain: not in an extrinsic, an event,
     // a storage value, or the contract's storage
     let scan = dave.client.scan_chain_for(MARKER).await.unwrap();
-    assert!(scan.found_in.is_empty(), "marker on chain: {:?}", scan.found_in);
+    assert!(
+        scan.found_in.is_empty(),
+        "marker on chain: {:?}",
+        scan.found_in
+    );
     assert!(scan.blocks > 20 && scan.extrinsics > 20, "{scan:?}");
     assert!(scan.contract_entries > 10, "{scan:?}");
     // and the scan does find what is on chain (a doctor's public display name)
-    let public = dave.client.scan_chain_for(b"Dr. Ferdie Lane").await.unwrap();
+    let public = dave
+        .client
+        .scan_chain_for(b"Dr. Ferdie Lane")
+        .await
+        .unwrap();
     assert!(
-        public.found_in.iter().any(|place| place.contains("extrinsic"))
+        public
+            .found_in
+            .iter()
+            .any(|place| place.contains("extrinsic"))
             && public
                 .found_in
                 .iter()
@@ -318,4 +340,128 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
         "{:?}",
         public.found_in
     );
+}
+
+#[tokio::test]
+async fn emergency_access_hands_over_the_record_key_for_the_window_only() {
+    // given: Bob is verifier and break-glass key custodian; Dave deposited his record key;
+    // Ferdie, a verified doctor, holds no grant
+    let node = TestNode::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (_charlie, dave, ferdie) = cast(&node, dir.path()).await;
+    let bob = Person {
+        client: dave.client.with_signer(dev_signer("//Bob").unwrap()),
+        keys: EncryptionKeys::from_suri("//Bob"),
+        store: FsBlockStore::open(dir.path().join("Bob")).unwrap(),
+    };
+    let alice = dave.client.with_signer(dev_signer("//Alice").unwrap());
+    alice
+        .set_emergency_custodian(Some(ehr::EmergencyCustodian {
+            account: bob.client.account_id(),
+            public_key: bob.keys.public_key(),
+        }))
+        .await
+        .unwrap();
+    let dave_gateway = GatewayServer::start(dave.store.clone(), "127.0.0.1:0").unwrap();
+    let (dave_vault, bob_vault) = (dave.vault(&[]), bob.vault(&[]));
+    let ferdie_vault = ferdie.vault(&[&dave_gateway]);
+    let patient = dave.client.account_id();
+    let doctor = ferdie.client.account_id();
+    let before_path = dir.path().join("before");
+    std::fs::write(&before_path, document_bytes(5000, 3)).unwrap();
+    let before = dave_vault
+        .upload_document(patient, before_path.as_path(), KIND_REPORT)
+        .await
+        .unwrap();
+    dave_vault.deposit_emergency_key().await.unwrap();
+    assert!(matches!(
+        ferdie_vault.record_key(patient).await,
+        Err(ClientError::Document(DocumentError::NoKeyShared))
+    ));
+
+    // when: Ferdie breaks the glass, and the custodian, watching the chain, releases the key
+    let mut events = Box::pin(bob.client.watch_events().await.unwrap());
+    ferdie
+        .client
+        .open_emergency_access(patient, [4; 32])
+        .await
+        .unwrap();
+    let opened = loop {
+        let (_, block_events) = futures::StreamExt::next(&mut events)
+            .await
+            .expect("the subscription stays open")
+            .unwrap();
+        if let Some(opened) = block_events.into_iter().find_map(|event| match event {
+            ehr_client::EhrEvent::EmergencyAccessOpened(opened) => Some(opened),
+            _ => None,
+        }) {
+            break opened;
+        }
+    };
+    assert_eq!((opened.patient, opened.doctor), (patient, doctor));
+    bob_vault
+        .release_emergency_key(opened.patient, opened.doctor)
+        .await
+        .unwrap();
+
+    // then: Ferdie opens (logged) and decrypts the record as it was
+    let copy = dir.path().join("ferdie-emergency-copy");
+    ferdie_vault
+        .open_document(patient, before.id, &copy)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&before_path).unwrap()
+    );
+    let trail = dave
+        .client
+        .get_audit_trail(patient, 0, ehr::MAX_PAGE_SIZE)
+        .await
+        .unwrap();
+    assert!(trail.items.iter().any(|entry| {
+        entry.action == ehr::AuditAction::EmergencyKeyReleased
+            && entry.actor == bob.client.account_id()
+    }));
+
+    // when: Dave ends it; then: the released key is retired and the deposit renewed
+    let (_, rotation) = dave_vault.end_emergency_access(doctor).await.unwrap();
+    let rotation = rotation.expect("a released key makes the patient rotate");
+    assert_eq!(rotation.key_epoch, 1);
+    assert!(rotation.emergency_key_redeposited);
+    assert_eq!(
+        dave.client.emergency_key(patient).await.unwrap().key_epoch,
+        1
+    );
+    // and what is added afterwards is closed to Ferdie, on chain and cryptographically
+    let after_path = dir.path().join("after");
+    std::fs::write(&after_path, document_bytes(5000, 4)).unwrap();
+    let after = dave_vault
+        .upload_document(patient, after_path.as_path(), KIND_REPORT)
+        .await
+        .unwrap();
+    let refused = dir.path().join("ferdie-after");
+    assert!(matches!(
+        ferdie_vault
+            .open_document(patient, after.id, &refused)
+            .await,
+        Err(ClientError::Contract(Error::AccessDenied))
+    ));
+    let reference = dave
+        .client
+        .get_all_documents(patient, after.id, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    assert!(matches!(
+        ferdie_vault
+            .decrypt_document(patient, &reference, &refused, |_| {})
+            .await,
+        Err(ClientError::Document(DocumentError::KeyNotShared {
+            needed: 1,
+            held: 0
+        }))
+    ));
+    assert!(!refused.exists());
 }

@@ -116,6 +116,12 @@ pub enum Error {
     EmergencyAccessActive,
     /// Returned if there is no open emergency access to end.
     EmergencyAccessNotFound,
+    /// Returned if the admin has not appointed an emergency custodian.
+    EmergencyCustodianNotSet,
+    /// Returned if the caller is not the emergency custodian the key was deposited with.
+    NotEmergencyCustodian,
+    /// Returned if the patient has not deposited a record key with the emergency custodian.
+    EmergencyKeyNotDeposited,
 
     // --- general ---
     /// Returned if the caller may not read this (another account's appointments, audit trail

@@ -281,3 +281,64 @@ pub struct EmergencyAccessEnded {
     /// Who ended it (the patient or the doctor).
     pub by: AccountId,
 }
+
+/// A patient moved to a new record-key epoch without revoking anyone (after an emergency,
+/// or to be safe); the patient re-shares the new key with the doctors it trusts.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct RecordKeyRotated {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The new epoch.
+    pub key_epoch: u32,
+}
+
+/// The admin appointed (or removed, `None`) the emergency key custodian.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct EmergencyCustodianSet {
+    /// The custodian's account, if one is appointed.
+    #[ink(topic)]
+    pub custodian: Option<AccountId>,
+}
+
+/// A patient deposited the record key with the emergency custodian.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct EmergencyKeyDeposited {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The custodian it is sealed to.
+    #[ink(topic)]
+    pub custodian: AccountId,
+    /// The epoch deposited.
+    pub key_epoch: u32,
+}
+
+/// A patient withdrew the deposited record key.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct EmergencyKeyWithdrawn {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+}
+
+/// The emergency custodian released a patient's record key to a doctor whose emergency
+/// access is open.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct EmergencyKeyReleased {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+    /// The custodian.
+    pub custodian: AccountId,
+    /// The epoch released.
+    pub key_epoch: u32,
+}

@@ -82,6 +82,10 @@ mod ehr {
         document_count: Mapping<AccountId, u32>,
         /// (patient, doctor) -> latest emergency access.
         emergency_access: Mapping<(AccountId, AccountId), EmergencyAccess>,
+        /// The break-glass key custodian, if the admin appointed one.
+        emergency_custodian: Option<EmergencyCustodian>,
+        /// Patient -> record key deposited with the custodian.
+        emergency_keys: Mapping<AccountId, EmergencyKey>,
         // audit
         audit_entries: Mapping<(AccountId, u32), AuditEntry>,
         audit_count: Mapping<AccountId, u32>,
@@ -129,6 +133,8 @@ mod ehr {
                 documents: Mapping::new(),
                 document_count: Mapping::new(),
                 emergency_access: Mapping::new(),
+                emergency_custodian: None,
+                emergency_keys: Mapping::new(),
                 audit_entries: Mapping::new(),
                 audit_count: Mapping::new(),
             }
@@ -900,6 +906,36 @@ mod ehr {
             Ok(())
         }
 
+        /// The calling patient moves to the next record-key epoch without revoking anyone:
+        /// documents added from now on are wrapped under a key that no one who holds only an
+        /// older one (a doctor whose emergency access ended, a lost device) can derive. The
+        /// patient then re-shares the new key (`share_record_key`) and re-deposits it
+        /// (`deposit_emergency_key`). Returns the new epoch.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if the caller is not a patient.
+        /// - `Overflow` if the key epoch would overflow.
+        ///
+        /// Emits `RecordKeyRotated`; audit: `RecordKeyRotated`.
+        #[ink(message)]
+        pub fn rotate_record_key(&mut self) -> Result<u32> {
+            let patient = self.env().caller();
+            let mut record = self.get_patient(patient)?;
+            record.key_epoch = record.key_epoch.checked_add(1).ok_or(Error::Overflow)?;
+            self.patients.insert(patient, &record);
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::RecordKeyRotated,
+                AuditSubject::Record,
+            )?;
+            self.env().emit_event(RecordKeyRotated {
+                patient,
+                key_epoch: record.key_epoch,
+            });
+            Ok(record.key_epoch)
+        }
+
         /// The calling patient shares its current record key, sealed to `doctor`'s public key,
         /// on the doctor's live grant (after a revocation moved the patient to a new epoch).
         ///
@@ -1217,6 +1253,8 @@ mod ehr {
                 expires_at,
                 reason_hash,
                 ended_at: None,
+                released_key: Vec::new(),
+                released_key_epoch: None,
             };
             self.emergency_access.insert((patient, doctor), &access);
             self.append_audit(
@@ -1292,6 +1330,194 @@ mod ehr {
             self.emergency_access
                 .get((patient, doctor))
                 .ok_or(Error::EmergencyAccessNotFound)
+        }
+
+        /// The admin appoints the break-glass key custodian (its account and X25519 public
+        /// key), or removes it with `None`. Keys deposited with a former custodian stay until
+        /// patients deposit again, but only the custodian they were deposited with, while it
+        /// is the custodian, may release them.
+        ///
+        /// # Errors
+        /// - `NotAdmin` if the caller is not the admin.
+        ///
+        /// Emits `EmergencyCustodianSet`.
+        #[ink(message)]
+        pub fn set_emergency_custodian(
+            &mut self,
+            custodian: Option<EmergencyCustodian>,
+        ) -> Result<()> {
+            self.ensure_admin()?;
+            let account = custodian.as_ref().map(|custodian| custodian.account);
+            self.emergency_custodian = custodian;
+            self.env()
+                .emit_event(EmergencyCustodianSet { custodian: account });
+            Ok(())
+        }
+
+        /// The break-glass key custodian.
+        ///
+        /// # Errors
+        /// - `EmergencyCustodianNotSet` if the admin has not appointed one.
+        #[ink(message)]
+        pub fn emergency_custodian(&self) -> Result<EmergencyCustodian> {
+            self.emergency_custodian
+                .clone()
+                .ok_or(Error::EmergencyCustodianNotSet)
+        }
+
+        /// The calling patient opts in to break-glass key release: deposits its record key of
+        /// `key_epoch` (the current one) sealed to the custodian's public key. Replaces an
+        /// earlier deposit.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if the caller is not a patient.
+        /// - `EmergencyCustodianNotSet` if there is no custodian.
+        /// - `StaleKeyEpoch` if `key_epoch` is not the caller's current epoch.
+        /// - `WrappedKeyTooLong` if `sealed_key` is empty or longer than 128 bytes.
+        ///
+        /// Emits `EmergencyKeyDeposited`; audit: `EmergencyKeyDeposited`.
+        #[ink(message)]
+        pub fn deposit_emergency_key(&mut self, key_epoch: u32, sealed_key: Vec<u8>) -> Result<()> {
+            let patient = self.env().caller();
+            let current = self.get_patient(patient)?.key_epoch;
+            let custodian = self
+                .emergency_custodian
+                .as_ref()
+                .ok_or(Error::EmergencyCustodianNotSet)?
+                .account;
+            if key_epoch != current {
+                return Err(Error::StaleKeyEpoch);
+            }
+            if sealed_key.is_empty() || sealed_key.len() > MAX_WRAPPED_KEY_LEN {
+                return Err(Error::WrappedKeyTooLong);
+            }
+            let deposit = EmergencyKey {
+                custodian,
+                key_epoch,
+                sealed_key,
+                deposited_at: self.env().block_timestamp(),
+            };
+            self.emergency_keys
+                .try_insert(patient, &deposit)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::EmergencyKeyDeposited,
+                AuditSubject::Account(custodian),
+            )?;
+            self.env().emit_event(EmergencyKeyDeposited {
+                patient,
+                custodian,
+                key_epoch,
+            });
+            Ok(())
+        }
+
+        /// The calling patient opts out: removes its deposited record key. Emergency access
+        /// still opens the records on chain, but no key is released with it.
+        ///
+        /// # Errors
+        /// - `EmergencyKeyNotDeposited` if the caller has no deposit.
+        ///
+        /// Emits `EmergencyKeyWithdrawn`; audit: `EmergencyKeyWithdrawn`.
+        #[ink(message)]
+        pub fn withdraw_emergency_key(&mut self) -> Result<()> {
+            let patient = self.env().caller();
+            if self.emergency_keys.take(patient).is_none() {
+                return Err(Error::EmergencyKeyNotDeposited);
+            }
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::EmergencyKeyWithdrawn,
+                AuditSubject::Record,
+            )?;
+            self.env().emit_event(EmergencyKeyWithdrawn { patient });
+            Ok(())
+        }
+
+        /// `patient`'s deposited record key (sealed to the custodian: public, like all chain
+        /// state, and useless to anyone but the custodian).
+        ///
+        /// # Errors
+        /// - `EmergencyKeyNotDeposited` if the patient has no deposit.
+        #[ink(message)]
+        pub fn emergency_key(&self, patient: AccountId) -> Result<EmergencyKey> {
+            self.emergency_keys
+                .get(patient)
+                .ok_or(Error::EmergencyKeyNotDeposited)
+        }
+
+        /// The custodian releases `patient`'s deposited record key to `doctor`, whose
+        /// emergency access is open: `wrapped_key` is the key of `key_epoch` (the deposit's)
+        /// re-sealed to the doctor's public key. It is kept on the emergency access, so it
+        /// goes with the access's window; the patient rotates the record key afterwards so the
+        /// doctor's copy opens nothing added later.
+        ///
+        /// # Errors
+        /// - `NotEmergencyCustodian` if the caller is not the custodian, or not the one the
+        ///   key was deposited with.
+        /// - `EmergencyKeyNotDeposited` if the patient has no deposit.
+        /// - `EmergencyAccessNotFound` if `doctor` has no open emergency access to `patient`.
+        /// - `StaleKeyEpoch` if `key_epoch` is not the deposit's epoch.
+        /// - `WrappedKeyTooLong` if `wrapped_key` is empty or longer than 128 bytes.
+        ///
+        /// Emits `EmergencyKeyReleased`; audit: `EmergencyKeyReleased`.
+        #[ink(message)]
+        pub fn release_emergency_key(
+            &mut self,
+            patient: AccountId,
+            doctor: AccountId,
+            key_epoch: u32,
+            wrapped_key: Vec<u8>,
+        ) -> Result<()> {
+            let custodian = self.env().caller();
+            if self
+                .emergency_custodian
+                .as_ref()
+                .map(|appointed| appointed.account)
+                != Some(custodian)
+            {
+                return Err(Error::NotEmergencyCustodian);
+            }
+            let deposit = self
+                .emergency_keys
+                .get(patient)
+                .ok_or(Error::EmergencyKeyNotDeposited)?;
+            if deposit.custodian != custodian {
+                return Err(Error::NotEmergencyCustodian);
+            }
+            let now = self.env().block_timestamp();
+            let mut access = self
+                .emergency_access
+                .get((patient, doctor))
+                .filter(|access| access.is_live(now))
+                .ok_or(Error::EmergencyAccessNotFound)?;
+            if key_epoch != deposit.key_epoch {
+                return Err(Error::StaleKeyEpoch);
+            }
+            if wrapped_key.is_empty() || wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
+                return Err(Error::WrappedKeyTooLong);
+            }
+            access.released_key = wrapped_key;
+            access.released_key_epoch = Some(key_epoch);
+            self.emergency_access
+                .try_insert((patient, doctor), &access)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.append_audit(
+                patient,
+                custodian,
+                AuditAction::EmergencyKeyReleased,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env().emit_event(EmergencyKeyReleased {
+                patient,
+                doctor,
+                custodian,
+                key_epoch,
+            });
+            Ok(())
         }
 
         // ------------------------------------------------------------------ audit

@@ -813,3 +813,187 @@ fn get_audit_trail_works() {
         Err(Error::NotPermitted)
     );
 }
+
+#[ink::test]
+fn rotate_record_key_works() {
+    // given a patient at epoch 0 with a doctor holding the epoch-0 key
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, true, NOW + DAY, vec![1; 80])
+        .unwrap();
+    // when the patient rotates
+    assert_eq!(ehr.rotate_record_key(), Ok(1));
+    // then documents go under epoch 1, which the doctor must be given before writing
+    assert_eq!(ehr.patient(patient).unwrap().key_epoch, 1);
+    set_caller(doctor);
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None),
+        Err(Error::RecordKeyNotShared)
+    );
+    set_caller(patient);
+    ehr.share_record_key(doctor, 1, vec![2; 80]).unwrap();
+    set_caller(doctor);
+    ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None)
+        .unwrap();
+    let trail = ehr.get_audit_trail(patient, 0, MAX_PAGE_SIZE);
+    assert_eq!(trail, Err(Error::NotPermitted));
+    set_caller(patient);
+    let trail = ehr.get_audit_trail(patient, 0, MAX_PAGE_SIZE).unwrap();
+    assert!(trail
+        .items
+        .iter()
+        .any(|entry| entry.action == AuditAction::RecordKeyRotated));
+}
+
+#[ink::test]
+fn rotate_record_key_by_a_non_patient_fails() {
+    let mut ehr = deploy_with_doctor_and_patient();
+    set_caller(accounts().eve);
+    assert_eq!(ehr.rotate_record_key(), Err(Error::PatientNotRegistered));
+}
+
+fn custodian() -> crate::EmergencyCustodian {
+    crate::EmergencyCustodian {
+        account: accounts().frank,
+        public_key: [7; 32],
+    }
+}
+
+#[ink::test]
+fn set_emergency_custodian_works() {
+    let mut ehr = deploy();
+    assert_eq!(
+        ehr.emergency_custodian(),
+        Err(Error::EmergencyCustodianNotSet)
+    );
+    set_caller(accounts().bob);
+    assert_eq!(
+        ehr.set_emergency_custodian(Some(custodian())),
+        Err(Error::NotAdmin)
+    );
+    set_caller(accounts().alice);
+    ehr.set_emergency_custodian(Some(custodian())).unwrap();
+    assert_eq!(ehr.emergency_custodian(), Ok(custodian()));
+    ehr.set_emergency_custodian(None).unwrap();
+    assert_eq!(
+        ehr.emergency_custodian(),
+        Err(Error::EmergencyCustodianNotSet)
+    );
+}
+
+#[ink::test]
+fn deposit_emergency_key_works() {
+    // given a custodian and a patient
+    let mut ehr = deploy_with_doctor_and_patient();
+    let patient = accounts().django;
+    set_caller(patient);
+    assert_eq!(
+        ehr.deposit_emergency_key(0, vec![1; 80]),
+        Err(Error::EmergencyCustodianNotSet)
+    );
+    set_caller(accounts().alice);
+    ehr.set_emergency_custodian(Some(custodian())).unwrap();
+    // when the patient deposits with bad arguments, then typed errors and nothing stored
+    set_caller(patient);
+    assert_eq!(
+        ehr.deposit_emergency_key(1, vec![1; 80]),
+        Err(Error::StaleKeyEpoch)
+    );
+    assert_eq!(
+        ehr.deposit_emergency_key(0, vec![]),
+        Err(Error::WrappedKeyTooLong)
+    );
+    assert_eq!(
+        ehr.deposit_emergency_key(0, vec![1; 129]),
+        Err(Error::WrappedKeyTooLong)
+    );
+    assert_eq!(
+        ehr.emergency_key(patient),
+        Err(Error::EmergencyKeyNotDeposited)
+    );
+    // when it deposits properly, then the deposit names the custodian and the epoch
+    ehr.deposit_emergency_key(0, vec![1; 80]).unwrap();
+    let deposit = ehr.emergency_key(patient).unwrap();
+    assert_eq!(
+        (deposit.custodian, deposit.key_epoch, deposit.sealed_key),
+        (accounts().frank, 0, vec![1; 80])
+    );
+    // and a non-patient cannot deposit; the patient can withdraw once
+    set_caller(accounts().eve);
+    assert_eq!(
+        ehr.deposit_emergency_key(0, vec![1; 80]),
+        Err(Error::PatientNotRegistered)
+    );
+    set_caller(patient);
+    ehr.withdraw_emergency_key().unwrap();
+    assert_eq!(
+        ehr.withdraw_emergency_key(),
+        Err(Error::EmergencyKeyNotDeposited)
+    );
+}
+
+#[ink::test]
+fn release_emergency_key_works() {
+    // given a patient who deposited its key, and a doctor with no grant
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient, keeper) = (accounts().charlie, accounts().django, accounts().frank);
+    set_caller(accounts().alice);
+    ehr.set_emergency_custodian(Some(custodian())).unwrap();
+    set_caller(patient);
+    ehr.deposit_emergency_key(0, vec![1; 80]).unwrap();
+    // when the custodian releases before the doctor breaks the glass, then it is refused
+    set_caller(keeper);
+    assert_eq!(
+        ehr.release_emergency_key(patient, doctor, 0, vec![2; 80]),
+        Err(Error::EmergencyAccessNotFound)
+    );
+    set_caller(doctor);
+    ehr.open_emergency_access(patient, [4; 32]).unwrap();
+    // and only the custodian, with the deposit's epoch and a sane key, may release
+    assert_eq!(
+        ehr.release_emergency_key(patient, doctor, 0, vec![2; 80]),
+        Err(Error::NotEmergencyCustodian)
+    );
+    set_caller(keeper);
+    assert_eq!(
+        ehr.release_emergency_key(patient, doctor, 1, vec![2; 80]),
+        Err(Error::StaleKeyEpoch)
+    );
+    assert_eq!(
+        ehr.release_emergency_key(patient, doctor, 0, vec![]),
+        Err(Error::WrappedKeyTooLong)
+    );
+    assert_eq!(
+        ehr.release_emergency_key(accounts().eve, doctor, 0, vec![2; 80]),
+        Err(Error::EmergencyKeyNotDeposited)
+    );
+    // when it does, then the key sits on the doctor's emergency access, logged
+    ehr.release_emergency_key(patient, doctor, 0, vec![2; 80])
+        .unwrap();
+    set_caller(doctor);
+    let access = ehr.emergency_access(patient, doctor).unwrap();
+    assert_eq!(access.released_key, vec![2; 80]);
+    assert_eq!(access.released_key_epoch, Some(0));
+    set_caller(patient);
+    let trail = ehr.get_audit_trail(patient, 0, MAX_PAGE_SIZE).unwrap();
+    let released = trail
+        .items
+        .iter()
+        .find(|entry| entry.action == AuditAction::EmergencyKeyReleased)
+        .unwrap();
+    assert_eq!(released.actor, keeper);
+    assert_eq!(released.subject, AuditSubject::Account(doctor));
+    // and a replaced custodian cannot release what was deposited with the former one
+    set_caller(accounts().alice);
+    ehr.set_emergency_custodian(Some(crate::EmergencyCustodian {
+        account: accounts().eve,
+        public_key: [8; 32],
+    }))
+    .unwrap();
+    set_caller(accounts().eve);
+    assert_eq!(
+        ehr.release_emergency_key(patient, doctor, 0, vec![2; 80]),
+        Err(Error::NotEmergencyCustodian)
+    );
+}

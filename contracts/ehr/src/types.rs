@@ -283,6 +283,39 @@ pub struct EmergencyAccess {
     pub reason_hash: Hash32,
     /// When the patient or the doctor ended it early, if they did.
     pub ended_at: Option<Timestamp>,
+    /// The patient's record key the emergency custodian released to the doctor, sealed to the
+    /// doctor's public key (empty until released).
+    pub released_key: Vec<u8>,
+    /// The record-key epoch of `released_key`, once released.
+    pub released_key_epoch: Option<u32>,
+}
+
+/// The break-glass key custodian the admin appointed (e.g. a hospital's emergency desk
+/// service): patients who opt in deposit their record key sealed to its public key, and it
+/// releases the key to a doctor only while that doctor's emergency access is open.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmergencyCustodian {
+    /// The custodian's account: the only one that may release keys.
+    pub account: AccountId,
+    /// The custodian's X25519 public key, that patients seal their deposits to.
+    pub public_key: PublicKey,
+}
+
+/// A patient's record key deposited with the emergency custodian.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmergencyKey {
+    /// The custodian the key is sealed to.
+    pub custodian: AccountId,
+    /// The record-key epoch deposited.
+    pub key_epoch: u32,
+    /// The record key sealed to the custodian's public key (at most 128 bytes).
+    pub sealed_key: Vec<u8>,
+    /// When it was deposited.
+    pub deposited_at: Timestamp,
 }
 
 impl EmergencyAccess {
@@ -315,6 +348,14 @@ pub enum AuditAction {
     AccessRevoked,
     /// The patient shared the current record key with a doctor holding a grant.
     RecordKeyShared,
+    /// The patient moved to a new record-key epoch without revoking anyone.
+    RecordKeyRotated,
+    /// The patient deposited the record key with the emergency custodian.
+    EmergencyKeyDeposited,
+    /// The patient withdrew the deposited key.
+    EmergencyKeyWithdrawn,
+    /// The emergency custodian released the record key to a doctor with emergency access.
+    EmergencyKeyReleased,
     /// A document was added.
     DocumentUploaded,
     /// A document was marked entered-in-error.

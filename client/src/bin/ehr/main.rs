@@ -18,10 +18,13 @@ mod view;
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
 use ehr_client::documents::{EncryptionKeys, FsBlockStore, GatewayServer};
+use ehr_client::ehr::EmergencyCustodian;
+use ehr_client::vault::KeyRotation;
 use ehr_client::{
-    blake2_256, dev_signer, parse_account, ss58, to_chain_account, AccountId, EhrClient, Finality,
-    IpfsBackend, Options,
+    blake2_256, dev_signer, parse_account, ss58, to_chain_account, AccountId, EhrClient, EhrEvent,
+    Finality, IpfsBackend, Options,
 };
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -216,6 +219,9 @@ enum Command {
         #[arg(long, requires = "epoch")]
         wrapped_key: Option<String>,
     },
+    /// Move the signer's record key to the next epoch without revoking anyone; share it with
+    /// every live grantee and re-deposit it with the emergency custodian.
+    RotateKey,
     /// A patient's grants (default: the signer's), or with --doctor the one grant.
     Grants {
         /// The patient (default: the signer).
@@ -268,6 +274,17 @@ enum AdminCommand {
     IsVerifier { account: String },
     /// How many verifiers there are.
     Verifiers,
+    /// Appoint the break-glass key custodian: its account and X25519 public key (the
+    /// custodian's `ehr account --json` shows it).
+    SetCustodian {
+        account: String,
+        #[arg(long)]
+        public_key: String,
+    },
+    /// Remove the break-glass key custodian.
+    RemoveCustodian,
+    /// Show the break-glass key custodian.
+    Custodian,
 }
 
 #[derive(Subcommand)]
@@ -431,7 +448,20 @@ enum EmergencyCommand {
         #[arg(long)]
         reason: String,
     },
-    /// End emergency access early (the patient, or the doctor).
+    /// As a patient: deposit the record key with the emergency custodian (opt in to key
+    /// release during emergency access).
+    DepositKey,
+    /// As a patient: withdraw the deposited key (opt out).
+    WithdrawKey,
+    /// A patient's deposited key (default: the signer's).
+    Key { patient: Option<String> },
+    /// As the custodian: release PATIENT's deposited key to DOCTOR, whose emergency access
+    /// is open.
+    Release { patient: String, doctor: String },
+    /// As the custodian: release keys as doctors open emergency access, until interrupted.
+    Watch,
+    /// End emergency access early (the patient, or the doctor). The patient's client also
+    /// rotates the record key if it had been released to the doctor.
     End {
         /// The patient (default: the signer).
         #[arg(long)]
@@ -703,7 +733,10 @@ fn is_public_query(command: &Command) -> bool {
         Command::Doctors { .. } | Command::Available { .. } | Command::ScanChain { .. } => true,
         Command::Admin(sub) => matches!(
             sub,
-            AdminCommand::Show | AdminCommand::IsVerifier { .. } | AdminCommand::Verifiers
+            AdminCommand::Show
+                | AdminCommand::IsVerifier { .. }
+                | AdminCommand::Verifiers
+                | AdminCommand::Custodian
         ),
         Command::Patient(sub) => matches!(
             sub,
@@ -755,6 +788,32 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             AdminCommand::Verifiers => {
                 print_value("verifiers", json!(client.verifier_count().await?), as_json)
             }
+            AdminCommand::SetCustodian {
+                account: custodian,
+                public_key,
+            } => {
+                let custodian = EmergencyCustodian {
+                    account: account(&custodian)?,
+                    public_key: parse_hash("--public-key", &public_key)?,
+                };
+                let done = client.set_emergency_custodian(Some(custodian)).await?;
+                print_submitted(
+                    "emergency key custodian appointed",
+                    &done,
+                    Value::Null,
+                    as_json,
+                );
+            }
+            AdminCommand::RemoveCustodian => {
+                let done = client.set_emergency_custodian(None).await?;
+                print_submitted(
+                    "emergency key custodian removed",
+                    &done,
+                    Value::Null,
+                    as_json,
+                );
+            }
+            AdminCommand::Custodian => print_record(&client.emergency_custodian().await?, as_json),
         },
         Command::Patient(sub) => match sub {
             PatientCommand::Register { public_key } => {
@@ -930,25 +989,12 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             );
         }
         Command::Revoke { doctor } => {
-            let revocation = context.vault()?.revoke_access(account(&doctor)?).await?;
-            let reshared: Vec<String> = revocation.reshared.iter().map(ss58).collect();
-            print_submitted(
-                &format!(
-                    "access revoked; record key epoch {} shared again with {} doctor(s)",
-                    revocation.key_epoch,
-                    reshared.len()
-                ),
-                &revocation.revoked,
-                json!({ "key_epoch": revocation.key_epoch, "reshared": reshared }),
-                as_json,
-            );
-            for (grantee, err) in &revocation.failed {
-                eprintln!(
-                    "warning: the new record key was not shared with {}: {err}; run `ehr share-key {}`",
-                    ss58(grantee),
-                    ss58(grantee)
-                );
-            }
+            let rotation = context.vault()?.revoke_access(account(&doctor)?).await?;
+            print_rotation("access revoked", &rotation, as_json);
+        }
+        Command::RotateKey => {
+            let rotation = context.vault()?.rotate_record_key().await?;
+            print_rotation("record key rotated", &rotation, as_json);
         }
         Command::ShareKey {
             doctor,
@@ -1158,10 +1204,84 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 );
             }
             EmergencyCommand::End { patient, doctor } => {
-                let done = client
-                    .end_emergency_access(context.or_me(&patient)?, context.or_me(&doctor)?)
+                let (patient, doctor) = (context.or_me(&patient)?, context.or_me(&doctor)?);
+                if patient == context.me() {
+                    let (ended, rotation) = context.vault()?.end_emergency_access(doctor).await?;
+                    print_submitted("emergency access ended", &ended, Value::Null, as_json);
+                    if let Some(rotation) = rotation {
+                        print_rotation(
+                            "the key released to the doctor is retired: record key rotated",
+                            &rotation,
+                            as_json,
+                        );
+                    }
+                } else {
+                    let done = client.end_emergency_access(patient, doctor).await?;
+                    print_submitted("emergency access ended", &done, Value::Null, as_json);
+                }
+            }
+            EmergencyCommand::DepositKey => {
+                let done = context.vault()?.deposit_emergency_key().await?;
+                print_submitted(
+                    "record key deposited with the emergency custodian",
+                    &done,
+                    Value::Null,
+                    as_json,
+                );
+            }
+            EmergencyCommand::WithdrawKey => {
+                let done = client.withdraw_emergency_key().await?;
+                print_submitted("deposited key withdrawn", &done, Value::Null, as_json);
+            }
+            EmergencyCommand::Key { patient } => {
+                let patient = context.or_me(&patient)?;
+                print_record(&(patient, client.emergency_key(patient).await?), as_json);
+            }
+            EmergencyCommand::Release { patient, doctor } => {
+                let done = context
+                    .vault()?
+                    .release_emergency_key(account(&patient)?, account(&doctor)?)
                     .await?;
-                print_submitted("emergency access ended", &done, Value::Null, as_json);
+                print_submitted(
+                    "record key released to the doctor (logged)",
+                    &done,
+                    Value::Null,
+                    as_json,
+                );
+            }
+            EmergencyCommand::Watch => {
+                let vault = context.vault()?;
+                let mut events = Box::pin(client.watch_events().await?);
+                eprintln!(
+                    "watching for emergency access as custodian {}",
+                    ss58(&context.me())
+                );
+                while let Some(block) = events.next().await {
+                    let (_, block_events) = block?;
+                    for event in block_events {
+                        let EhrEvent::EmergencyAccessOpened(opened) = event else {
+                            continue;
+                        };
+                        let (patient, doctor) = (opened.patient, opened.doctor);
+                        match vault.release_emergency_key(patient, doctor).await {
+                            Ok(done) => print_submitted(
+                                &format!(
+                                    "released {}'s record key to {}",
+                                    ss58(&patient),
+                                    ss58(&doctor)
+                                ),
+                                &done,
+                                Value::Null,
+                                as_json,
+                            ),
+                            Err(err) => eprintln!(
+                                "warning: no key released to {} for {}: {err}",
+                                ss58(&doctor),
+                                ss58(&patient)
+                            ),
+                        }
+                    }
+                }
             }
             EmergencyCommand::Show { patient, doctor } => {
                 let access = client
@@ -1179,6 +1299,45 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn print_rotation(what: &str, rotation: &KeyRotation, as_json: bool) {
+    let reshared: Vec<String> = rotation.reshared.iter().map(ss58).collect();
+    print_submitted(
+        &format!(
+            "{what}; record key epoch {} shared again with {} doctor(s){}",
+            rotation.key_epoch,
+            reshared.len(),
+            if rotation.emergency_key_redeposited {
+                " and re-deposited with the emergency custodian"
+            } else {
+                ""
+            }
+        ),
+        &rotation.submitted,
+        if as_json {
+            json!({
+                "key_epoch": rotation.key_epoch,
+                "reshared": reshared,
+                "emergency_key_redeposited": rotation.emergency_key_redeposited,
+            })
+        } else {
+            Value::Null
+        },
+        as_json,
+    );
+    for (grantee, err) in &rotation.failed {
+        eprintln!(
+            "warning: the new record key was not shared with {}: {err}; run `ehr share-key {}`",
+            ss58(grantee),
+            ss58(grantee)
+        );
+    }
+    if let Some(err) = &rotation.deposit_error {
+        eprintln!(
+            "warning: the new record key was not deposited with the emergency custodian: {err}; run `ehr emergency deposit-key`"
+        );
+    }
 }
 
 #[tokio::main]

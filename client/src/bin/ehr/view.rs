@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use ehr_client::ehr::{
     Appointment, AuditEntry, AuditSubject, AvailabilityWindow, Doctor, Document, EmergencyAccess,
-    Grant, GrantEntry, Patient, PatientVerification,
+    EmergencyCustodian, EmergencyKey, Grant, GrantEntry, Patient, PatientVerification,
 };
 use ehr_client::{ss58, AccountId, EhrEvent, Submitted};
 use serde_json::{json, Value};
@@ -214,7 +214,13 @@ pub fn document_json(document: &Document) -> Value {
 
 impl Row for EmergencyAccess {
     fn headers() -> &'static [&'static str] {
-        &["opened_at", "expires_at", "ended_at", "reason_hash"]
+        &[
+            "opened_at",
+            "expires_at",
+            "ended_at",
+            "reason_hash",
+            "released_key_epoch",
+        ]
     }
     fn json(&self) -> Value {
         json!({
@@ -222,6 +228,36 @@ impl Row for EmergencyAccess {
             "expires_at": time(self.expires_at),
             "ended_at": opt_time(self.ended_at),
             "reason_hash": hex(&self.reason_hash),
+            "released_key_epoch": self.released_key_epoch,
+            "released_key": hex(&self.released_key),
+        })
+    }
+}
+
+impl Row for EmergencyCustodian {
+    fn headers() -> &'static [&'static str] {
+        &["account", "public_key"]
+    }
+    fn json(&self) -> Value {
+        json!({
+            "account": ss58(&self.account),
+            "public_key": hex(&self.public_key),
+        })
+    }
+}
+
+impl Row for (AccountId, EmergencyKey) {
+    fn headers() -> &'static [&'static str] {
+        &["patient", "custodian", "key_epoch", "deposited_at"]
+    }
+    fn json(&self) -> Value {
+        let (patient, deposit) = self;
+        json!({
+            "patient": ss58(patient),
+            "custodian": ss58(&deposit.custodian),
+            "key_epoch": deposit.key_epoch,
+            "deposited_at": time(deposit.deposited_at),
+            "sealed_key": hex(&deposit.sealed_key),
         })
     }
 }

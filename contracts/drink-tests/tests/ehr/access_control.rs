@@ -152,6 +152,39 @@ fn cases() -> Vec<Case> {
             expected: |role| only(&[Patient], Error::PatientNotRegistered)(role),
         },
         Case {
+            message: "rotate_record_key",
+            args: vec![],
+            expected: |role| only(&[Patient], Error::PatientNotRegistered)(role),
+        },
+        Case {
+            message: "set_emergency_custodian",
+            args: vec!["None".into()],
+            expected: |role| only(&[Admin], Error::NotAdmin)(role),
+        },
+        Case {
+            message: "deposit_emergency_key",
+            args: vec!["1".into(), bytes(&[8; 80])],
+            expected: |role| only(&[Patient], Error::PatientNotRegistered)(role),
+        },
+        Case {
+            message: "withdraw_emergency_key",
+            args: vec![],
+            expected: |role| only(&[Patient], Error::EmergencyKeyNotDeposited)(role),
+        },
+        Case {
+            message: "release_emergency_key",
+            args: vec![
+                id(&patient),
+                id(&Doctor.account()),
+                "1".into(),
+                bytes(&[8; 80]),
+            ],
+            expected: |role| match role {
+                Verifier => Err(Error::EmergencyAccessNotFound),
+                _ => Err(Error::NotEmergencyCustodian),
+            },
+        },
+        Case {
             message: "upload_document",
             args: upload_args(&patient),
             expected: |role| only(&[Patient, GrantedDoctor], Error::AccessDenied)(role),
@@ -237,5 +270,5 @@ fn every_message_by_every_role(mut session: Session) {
             checked += 1;
         }
     }
-    assert_eq!(checked, 23 * Role::ALL.len());
+    assert_eq!(checked, 28 * Role::ALL.len());
 }

@@ -303,5 +303,29 @@ pub fn deploy_with_every_role(session: &mut EhrSession) {
     )
     .unwrap();
     assert_eq!((own, by_doctor), (0, 1));
+    // The verifier is also the break-glass key custodian; the patient deposited its key.
+    call::<()>(
+        session,
+        &admin,
+        "set_emergency_custodian",
+        &[custodian_arg(&verifier)],
+    )
+    .unwrap();
+    call::<()>(
+        session,
+        &patient,
+        "deposit_emergency_key",
+        &["1".into(), bytes(&[7; 80])],
+    )
+    .unwrap();
     set_time(session, NOW + 2 * SLOT);
+}
+
+/// SCALE-value argument `Some(EmergencyCustodian { .. })` for `set_emergency_custodian`.
+pub fn custodian_arg(account: &AccountId32) -> String {
+    format!(
+        "Some(EmergencyCustodian {{ account: {}, public_key: {} }})",
+        id(account),
+        bytes(&[9; 32])
+    )
 }

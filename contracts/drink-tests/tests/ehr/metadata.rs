@@ -3,7 +3,7 @@
 use crate::BundleProvider;
 
 /// Every message of the contract, as the README's table lists it.
-const MESSAGES: [&str; 43] = [
+const MESSAGES: [&str; 49] = [
     "admin",
     "transfer_admin",
     "accept_admin",
@@ -37,6 +37,7 @@ const MESSAGES: [&str; 43] = [
     "grant_access",
     "revoke_access",
     "share_record_key",
+    "rotate_record_key",
     "grant",
     "get_grants",
     "upload_document",
@@ -46,6 +47,12 @@ const MESSAGES: [&str; 43] = [
     "open_emergency_access",
     "end_emergency_access",
     "emergency_access",
+    "set_emergency_custodian",
+    "emergency_custodian",
+    "deposit_emergency_key",
+    "withdraw_emergency_key",
+    "emergency_key",
+    "release_emergency_key",
     "get_audit_trail",
 ];
 
