@@ -16,8 +16,9 @@ started=$SECONDS
 work=$(mktemp -d)
 export EHR_DATA=$work
 export EHR_CONFIG=$work/config.json
-gateway_pid=
+gateway_pid= watcher_pid=
 cleanup() {
+  [ -n "$watcher_pid" ] && kill "$watcher_pid" 2>/dev/null
   [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null
   "$root/scripts/node.sh" stop || true
   rm -rf "$work"
@@ -121,11 +122,31 @@ run "${dave[@]}" revoke //Charlie
 refused "${charlie[@]}" doc open //Dave 0
 refused "${charlie[@]}" doc list --patient //Dave
 
-chapter "Emergency: Charlie opens break-glass access, logged; Dave ends it"
-run "${charlie[@]}" emergency open //Dave --reason "unconscious in A&E, suspected MI"
-run "${charlie[@]}" doc open //Dave 0
-run "${dave[@]}" emergency end --doctor //Charlie
-refused "${charlie[@]}" doc open //Dave 0
+chapter "Emergency: Ferdie breaks the glass; Bob, the key custodian, releases Dave's record key for the window (logged)"
+# Alice appoints Bob (also the verifier) as break-glass key custodian; Dave opts in by
+# depositing his record key sealed to Bob's key. Bob's watcher releases it, re-sealed to the
+# doctor, as soon as a doctor opens emergency access.
+bob_key=$("$ehr" "${bob[@]}" account --json | sed 's/.*"public_key":"\([^"]*\)".*/\1/')
+run "${alice[@]}" admin set-custodian //Bob --public-key "$bob_key"
+run "${dave[@]}" emergency deposit-key
+"$ehr" "${bob[@]}" emergency watch &
+watcher_pid=$!
+sleep 2
+run "${ferdie[@]}" emergency open //Dave --reason "unconscious in A&E, suspected MI"
+for _ in $(seq 60); do
+  "$ehr" "${ferdie[@]}" --json emergency show --patient //Dave | grep -q '"released_key_epoch": [0-9]' && break
+  sleep 0.5
+done
+run "${ferdie[@]}" emergency show --patient //Dave
+run "${ferdie[@]}" --ipfs-peer "$gateway" doc get 0 --patient //Dave -o "$work/ferdie-emergency-letter.txt"
+cmp "$letter" "$work/ferdie-emergency-letter.txt" && echo "Ferdie reads the letter during the emergency"
+
+chapter "Dave ends it: the released key is retired (epoch 3), so Ferdie cannot open anything added later"
+run "${dave[@]}" emergency end --doctor //Ferdie
+printf 'Post-emergency note: %s\n' "$marker" >"$work/post-emergency.txt"
+run "${dave[@]}" doc upload "$work/post-emergency.txt" --kind 11506
+refused "${ferdie[@]}" --ipfs-peer "$gateway" doc get 2 --patient //Dave -o "$work/ferdie-post.txt"
+refused "${ferdie[@]}" doc open //Dave 0
 
 chapter "Dave cancels the appointment; the slot is free again"
 run "${dave[@]}" appointment cancel 0

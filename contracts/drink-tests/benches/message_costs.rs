@@ -410,6 +410,14 @@ impl Bench {
             &patient,
             enc((ink_id(&granted), 0u32, vec![5u8; 80])),
         );
+        measure(self, "rotate_record_key", &patient, enc(()));
+        // `Some(EmergencyCustodian { account, public_key })` encodes as the tuple does.
+        measure(
+            self,
+            "set_emergency_custodian",
+            &admin,
+            enc(Some((ink_id(&verifier), [9u8; 32]))),
+        );
         measure(
             self,
             "open_emergency_access",

@@ -3,7 +3,7 @@
 use crate::BundleProvider;
 
 /// Every message of the contract, as the README's table lists it.
-const MESSAGES: [&str; 49] = [
+const MESSAGES: [&str; 50] = [
     "admin",
     "transfer_admin",
     "accept_admin",
