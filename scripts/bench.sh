@@ -68,6 +68,10 @@ cargo bench -p ehr-e2e --locked --bench throughput -- "$bookings" "$in_flight" >
 step "(4) document pipeline: $doc_sizes MiB"
 cargo bench -p ehr-client --locked --bench documents -- --sizes-mib "$doc_sizes" >"$work/documents.md"
 
+step "(5) documents end to end on a node: $doc_sizes MiB"
+cargo bench -p ehr-e2e --locked --bench documents_on_chain -- --sizes-mib "$doc_sizes" \
+  >"$work/documents_on_chain.md"
+
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if ! git diff --quiet HEAD 2>/dev/null; then commit="$commit (with uncommitted changes)"; fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
@@ -125,7 +129,19 @@ $(cat "$work/throughput.md")
 
 ## 4. Document pipeline
 
+Off chain, in the library: each stage in a fresh process (\`client/benches/documents.rs\`).
+
 $(cat "$work/documents.md")
+
+## 5. Documents end to end on a node
+
+\`DocumentVault\` against substrate-contracts-node 0.42.0 on 127.0.0.1: the patient's upload
+(encrypt, UnixFS DAG, embedded store, dry-run and submit \`upload_document\`, wait for the
+block) and a doctor's get (the logged \`open_document\`, every block fetched by CID from the
+patient's \`GatewayServer\` into the doctor's store, decrypt, check, write), each in a fresh
+client process (\`e2e/benches/documents_on_chain.rs\`).
+
+$(cat "$work/documents_on_chain.md")
 
 ## Reproduce
 
