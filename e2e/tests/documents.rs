@@ -95,6 +95,42 @@ fn integrity_error(result: ehr_client::Result<impl std::fmt::Debug>) -> String {
     }
 }
 
+/// Document `id` of `patient` is closed to the doctor behind `vault`: the contract refuses
+/// `open_document`, and even holding the reference (read here by the patient) the doctor's key
+/// does not decrypt it, needing epoch `needed` while holding `held`; no file is written.
+async fn assert_closed_to(
+    vault: &ehr_client::DocumentVault<'_>,
+    patient: &Person,
+    id: u32,
+    (needed, held): (u32, u32),
+    dir: &Path,
+) {
+    let account = patient.client.account_id();
+    let refused = dir.join(format!("refused-{id}"));
+    assert!(matches!(
+        vault.open_document(account, id, &refused).await,
+        Err(ClientError::Contract(Error::AccessDenied))
+    ));
+    let reference = patient
+        .client
+        .get_all_documents(account, id, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    match vault
+        .decrypt_document(account, &reference, &refused, |_| {})
+        .await
+    {
+        Err(ClientError::Document(DocumentError::KeyNotShared {
+            needed: got_needed,
+            held: got_held,
+        })) => assert_eq!((got_needed, got_held), (needed, held)),
+        other => panic!("a closed document was decrypted: {other:?}"),
+    }
+    assert!(!refused.exists());
+}
+
 #[tokio::test]
 async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches_the_chain() {
     // given: a deployed contract, two verified doctors, a patient, three IPFS stores
@@ -276,30 +312,7 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
         .unwrap();
     // the contract refuses Ferdie, and even holding the reference Ferdie's key opens nothing
     // added after the revocation (what Ferdie could read before stays readable to Ferdie)
-    let refused = dir.path().join("ferdie-after");
-    assert!(matches!(
-        ferdie_vault
-            .open_document(patient, after.id, &refused)
-            .await,
-        Err(ClientError::Contract(Error::AccessDenied))
-    ));
-    let reference = dave
-        .client
-        .get_all_documents(patient, after.id, 1)
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    match ferdie_vault
-        .decrypt_document(patient, &reference, &refused, |_| {})
-        .await
-    {
-        Err(ClientError::Document(DocumentError::KeyNotShared { needed, held })) => {
-            assert_eq!((needed, held), (1, 0))
-        }
-        other => panic!("a revoked doctor decrypted a later document: {other:?}"),
-    }
-    assert!(!refused.exists());
+    assert_closed_to(&ferdie_vault, &dave, after.id, (1, 0), dir.path()).await;
     let older = dave
         .client
         .get_all_documents(patient, small_id, 1)
@@ -440,28 +453,5 @@ async fn emergency_access_hands_over_the_record_key_for_the_window_only() {
         .upload_document(patient, after_path.as_path(), KIND_REPORT)
         .await
         .unwrap();
-    let refused = dir.path().join("ferdie-after");
-    assert!(matches!(
-        ferdie_vault
-            .open_document(patient, after.id, &refused)
-            .await,
-        Err(ClientError::Contract(Error::AccessDenied))
-    ));
-    let reference = dave
-        .client
-        .get_all_documents(patient, after.id, 1)
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    assert!(matches!(
-        ferdie_vault
-            .decrypt_document(patient, &reference, &refused, |_| {})
-            .await,
-        Err(ClientError::Document(DocumentError::KeyNotShared {
-            needed: 1,
-            held: 0
-        }))
-    ));
-    assert!(!refused.exists());
+    assert_closed_to(&ferdie_vault, &dave, after.id, (1, 0), dir.path()).await;
 }
