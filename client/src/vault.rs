@@ -238,7 +238,6 @@ impl DocumentVault<'_> {
         supersedes: Option<DocumentId>,
         progress: impl FnMut(u64) + Send + 'static,
     ) -> Result<UploadedDocument> {
-        let record_key = self.record_key_for_writing(patient).await?;
         // Ask the contract first (nothing is stored or encrypted if it would refuse).
         self.client
             .dry_run(&messages::upload_document(
@@ -250,6 +249,7 @@ impl DocumentVault<'_> {
                 supersedes,
             ))
             .await?;
+        let record_key = self.record_key_for_writing(patient).await?;
         let source = source.into();
         let sink = self.ipfs.clone();
         let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
