@@ -87,6 +87,13 @@ impl BlockSource for IpfsBackend {
             Self::Kubo(kubo) => kubo.get_block(cid),
         }
     }
+
+    fn prefetch(&mut self, cids: &[Cid]) {
+        match self {
+            Self::Embedded(store) => store.prefetch(cids),
+            Self::Kubo(kubo) => kubo.prefetch(cids),
+        }
+    }
 }
 
 /// What to upload: a file, or anything that reads.

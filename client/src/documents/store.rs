@@ -17,7 +17,10 @@ use std::{
     io::{Read, Write},
     net::SocketAddr,
     path::{Path, PathBuf},
-    sync::Arc,
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc,
+    },
     thread::JoinHandle,
     time::Duration,
 };
@@ -153,10 +156,17 @@ impl BlockSource for FsBlockStore {
     }
 }
 
+/// Requests a [`GatewayServer`] answers at once.
+const GATEWAY_WORKERS: usize = 4;
+
+/// Blocks a [`PeerBlockSource`] fetches at once when prefetching.
+const PREFETCH_FETCHES: usize = 8;
+
 /// Serves a [`FsBlockStore`]'s blocks over the trustless gateway protocol until dropped.
 pub struct GatewayServer {
     server: Arc<tiny_http::Server>,
     address: SocketAddr,
+    stopping: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -174,15 +184,33 @@ impl GatewayServer {
             .ok_or_else(|| DocumentError::Ipfs("the gateway has no IP address".into()))?;
         let server = Arc::new(server);
         let serving = Arc::clone(&server);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop_seen = Arc::clone(&stopping);
+        // A few workers answer at once, so a peer prefetching a tree's blocks in parallel is
+        // served in parallel; the outer thread waits for them.
         let thread = std::thread::spawn(move || {
-            for request in serving.incoming_requests() {
-                let response = gateway_response(&store, request.method(), request.url());
-                let _ = request.respond(response);
-            }
+            std::thread::scope(|scope| {
+                for _ in 0..GATEWAY_WORKERS {
+                    scope.spawn(|| loop {
+                        match serving.recv() {
+                            Ok(request) => {
+                                let response =
+                                    gateway_response(&store, request.method(), request.url());
+                                let _ = request.respond(response);
+                            }
+                            // `Drop` unblocks each worker once after setting the flag; any
+                            // other error is one failed connection.
+                            Err(_) if stop_seen.load(Ordering::SeqCst) => break,
+                            Err(_) => continue,
+                        }
+                    });
+                }
+            });
         });
         Ok(Self {
             server,
             address,
+            stopping,
             thread: Some(thread),
         })
     }
@@ -207,7 +235,10 @@ impl GatewayServer {
 
 impl Drop for GatewayServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stopping.store(true, Ordering::SeqCst);
+        for _ in 0..GATEWAY_WORKERS {
+            self.server.unblock();
+        }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -284,6 +315,36 @@ impl PeerBlockSource {
 }
 
 impl BlockSource for PeerBlockSource {
+    /// Fetches the blocks among `cids` that the local store lacks, [`PREFETCH_FETCHES`] at a
+    /// time, each checked against its CID and kept. Failures are left for `get_block` to meet
+    /// and report.
+    fn prefetch(&mut self, cids: &[Cid]) {
+        if self.peers.is_empty() {
+            return;
+        }
+        let missing: Vec<&Cid> = cids.iter().filter(|cid| !self.local.has(cid)).collect();
+        if missing.len() < 2 {
+            return;
+        }
+        let this = &*self;
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..PREFETCH_FETCHES.min(missing.len()) {
+                scope.spawn(|| {
+                    while let Some(cid) = missing.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        for peer in &this.peers {
+                            if let Ok(bytes) = this.fetch(peer, cid) {
+                                if this.local.write(cid, &bytes).is_ok() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    }
+
     fn get_block(&mut self, cid: &Cid) -> Result<Vec<u8>, DocumentError> {
         match self.local.read(cid) {
             Err(DocumentError::BlockNotFound(_)) => {}

@@ -297,6 +297,58 @@ fn two_nodes_exchange_a_document_by_cid() {
 }
 
 #[test]
+fn prefetch_fetches_missing_blocks_in_parallel() {
+    // given node A holding a document of several leaves, served by its gateway
+    let record_key = patient_keys().record_key(0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node_a = FsBlockStore::open(dir.path().join("a")).unwrap();
+    let plaintext: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
+    let sealed = seal_document(
+        plaintext.as_slice(),
+        node_a.clone(),
+        &record_key,
+        &PATIENT,
+        |_| {},
+    )
+    .unwrap();
+    let leaves: Vec<Cid> = std::fs::read_dir(node_a.dir().join("blocks"))
+        .unwrap()
+        .map(|entry| {
+            entry
+                .unwrap()
+                .file_name()
+                .into_string()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .filter(|cid: &Cid| cid.codec() == crate::documents::unixfs::RAW_CODEC)
+        .collect();
+    assert!(leaves.len() > 4, "{} leaves", leaves.len());
+    let gateway = GatewayServer::start(node_a, "127.0.0.1:0").unwrap();
+    // when node B is told which blocks come next
+    let node_b = FsBlockStore::open(dir.path().join("b")).unwrap();
+    let mut source =
+        PeerBlockSource::new(node_b.clone(), vec![gateway.url()], Duration::from_secs(10));
+    source.prefetch(&leaves);
+    // then B holds them all before asking for any, and the document opens offline
+    assert!(leaves.iter().all(|cid| node_b.has(cid)));
+    assert!(!node_b.has(&sealed.cid), "only what was hinted is fetched");
+    drop(gateway);
+    let mut source = PeerBlockSource::new(node_b, vec![], Duration::from_secs(1));
+    source
+        .put_block(&sealed.cid, &fetch_root(dir.path(), &sealed.cid))
+        .unwrap();
+    let mut out = Vec::new();
+    open_sealed_document(reference(&sealed), &record_key, source, &mut out, |_| {}).unwrap();
+    assert_eq!(out, plaintext);
+}
+
+fn fetch_root(dir: &std::path::Path, root: &Cid) -> Vec<u8> {
+    std::fs::read(dir.join("a").join("blocks").join(root.to_string())).unwrap()
+}
+
+#[test]
 fn lying_peer_fails() {
     // given a peer that answers every block request with other bytes
     let record_key = patient_keys().record_key(0).unwrap();

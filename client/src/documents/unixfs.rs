@@ -72,6 +72,11 @@ pub trait BlockSource {
     /// # Errors
     /// `BlockNotFound` if the source does not have it; whatever else fetching fails with.
     fn get_block(&mut self, cid: &Cid) -> Result<Vec<u8>, DocumentError>;
+
+    /// A hint that `cids` will be asked for next, in this order (a node's links): a source
+    /// that fetches over a network may fetch them ahead, in parallel. The default does
+    /// nothing.
+    fn prefetch(&mut self, _cids: &[Cid]) {}
 }
 
 impl<T: BlockSink + ?Sized> BlockSink for &mut T {
@@ -83,6 +88,10 @@ impl<T: BlockSink + ?Sized> BlockSink for &mut T {
 impl<T: BlockSource + ?Sized> BlockSource for &mut T {
     fn get_block(&mut self, cid: &Cid) -> Result<Vec<u8>, DocumentError> {
         (**self).get_block(cid)
+    }
+
+    fn prefetch(&mut self, cids: &[Cid]) {
+        (**self).prefetch(cids)
     }
 }
 
@@ -325,8 +334,9 @@ impl<S: BlockSource> DagReader<S> {
                     "DAG under {cid} is too deep"
                 )));
             }
-            self.pending
-                .push(node.links.into_iter().rev().map(|link| link.cid).collect());
+            let links: Vec<Cid> = node.links.into_iter().map(|link| link.cid).collect();
+            self.source.prefetch(&links);
+            self.pending.push(links.into_iter().rev().collect());
         }
     }
 }
