@@ -76,8 +76,16 @@ async fn main() {
     let began = Instant::now();
     let results = dave.submit_many(batch, in_flight).await;
     let batch_rate = bookings as f64 / began.elapsed().as_secs_f64();
-    let failed = results.iter().filter(|result| result.is_err()).count();
-    assert_eq!(failed, 0, "every pipelined booking is included");
+    let failed: Vec<_> = results
+        .iter()
+        .filter_map(|result| result.as_ref().err())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {bookings} pipelined bookings failed, the first with: {}",
+        failed.len(),
+        failed[0]
+    );
 
     // (c) the node's ceiling: pipelined balance transfers from one signer
     let ferdie = to_chain_account(&ehr_client::account_from_dev_uri("//Ferdie").unwrap());
