@@ -470,13 +470,9 @@ impl DocumentVault<'_> {
     /// `Contract(EmergencyCustodianNotSet | PatientNotRegistered | ..)`.
     pub async fn deposit_emergency_key(&self) -> Result<Submitted<()>> {
         let custodian = self.client.emergency_custodian().await?;
-        let epoch = self
-            .client
-            .patient(self.client.account_id())
-            .await?
-            .key_epoch;
-        let sealed = self.keys.record_key(epoch)?.seal_to(&custodian.public_key);
-        self.client.deposit_emergency_key(epoch, sealed).await
+        let key = self.own_current_key().await?;
+        let sealed = key.seal_to(&custodian.public_key);
+        self.client.deposit_emergency_key(key.epoch(), sealed).await
     }
 
     /// As the emergency custodian: opens `patient`'s deposited record key and releases it,
@@ -511,8 +507,8 @@ impl DocumentVault<'_> {
     /// older one, and re-deposits it with the custodian if there is a deposit.
     async fn share_new_epoch(&self, submitted: Submitted<()>) -> Result<KeyRotation> {
         let patient = self.client.account_id();
-        let epoch = self.client.patient(patient).await?.key_epoch;
-        let record_key = self.keys.record_key(epoch)?;
+        let record_key = self.own_current_key().await?;
+        let epoch = record_key.epoch();
         let now = self.client.chain_timestamp().await?;
         let mut grantees = Vec::new();
         let mut offset = 0;
@@ -589,8 +585,7 @@ impl DocumentVault<'_> {
     pub async fn record_key(&self, patient: AccountId) -> Result<RecordKey> {
         let me = self.client.account_id();
         if me == patient {
-            let epoch = self.client.patient(patient).await?.key_epoch;
-            return Ok(self.keys.record_key(epoch)?);
+            return self.own_current_key().await;
         }
         let mut held: Option<RecordKey> = None;
         match self.client.grant(patient, me).await {
@@ -623,8 +618,11 @@ impl DocumentVault<'_> {
     }
 
     async fn record_key_for_writing(&self, patient: AccountId) -> Result<RecordKey> {
-        let held = self.record_key(patient).await?;
         let current = self.client.patient(patient).await?.key_epoch;
+        if patient == self.client.account_id() {
+            return Ok(self.keys.record_key(current)?);
+        }
+        let held = self.record_key(patient).await?;
         if held.epoch() != current {
             return Err(DocumentError::KeyNotShared {
                 needed: current,
@@ -637,12 +635,18 @@ impl DocumentVault<'_> {
 
     async fn current_key_sealed_to(&self, doctor: AccountId) -> Result<(u32, Vec<u8>)> {
         let public_key = self.client.doctor(doctor).await?.public_key;
+        let key = self.own_current_key().await?;
+        Ok((key.epoch(), key.seal_to(&public_key)))
+    }
+
+    /// The signer's own record key at its current epoch, as the patient.
+    async fn own_current_key(&self) -> Result<RecordKey> {
         let epoch = self
             .client
             .patient(self.client.account_id())
             .await?
             .key_epoch;
-        Ok((epoch, self.keys.record_key(epoch)?.seal_to(&public_key)))
+        Ok(self.keys.record_key(epoch)?)
     }
 }
 
