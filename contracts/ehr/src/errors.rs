@@ -23,8 +23,15 @@ pub enum Error {
     PatientNotRegistered,
     /// Returned if the patient's identity was attested already.
     PatientAlreadyVerified,
-    /// Returned if the caller is neither a verified doctor nor a verifier (attesting patients).
+    /// Returned if the caller is neither a verified doctor nor a verifier (attesting patients),
+    /// or, withdrawing an attestation, neither a verifier nor the one who made it.
     NotPatientVerifier,
+    /// Returned if an attestation is withdrawn from a patient nobody attested.
+    PatientNotVerified,
+    /// Returned if an account attests its own patient identity or verifies itself as a doctor.
+    CannotVerifySelf,
+    /// Returned if the caller is registered neither as a patient nor as a doctor.
+    NotRegistered,
 
     // --- doctors ---
     /// Returned if the caller is registered as a doctor already.
@@ -69,6 +76,12 @@ pub enum Error {
     SlotAlreadyBooked,
     /// Returned if a doctor tries to book themselves.
     CannotBookSelf,
+    /// Returned if the patient holds 8 upcoming appointments already.
+    TooManyUpcomingAppointments,
+    /// Returned if the doctor has 512 open appointments already.
+    DoctorFullyBooked,
+    /// Returned if the contract holds 1,000,000 open appointments already.
+    AppointmentLimitReached,
     /// Returned if no appointment has the given id.
     AppointmentNotFound,
     /// Returned if the caller may not act on the appointment (not its patient or doctor, or
@@ -94,6 +107,12 @@ pub enum Error {
     GrantAlreadyRevoked,
     /// Returned if a record key is shared for an epoch that is not the patient's current one.
     StaleKeyEpoch,
+    /// Returned if a holder of the patient's current record key has lost access (a grant or an
+    /// emergency with a released key ended, or a doctor was suspended or replaced its key), so
+    /// nothing more may be added or shared under it: the patient must `rotate_record_key`.
+    RotationRequired,
+    /// Returned if the patient's record key is at epoch 65,536 and cannot move further.
+    KeyEpochsExhausted,
     /// Returned if a doctor with a write grant does not hold the patient's current record key
     /// yet (the patient revoked someone and has not re-shared the key), so cannot add documents.
     RecordKeyNotShared,
@@ -108,7 +127,8 @@ pub enum Error {
     DocumentNotFound,
     /// Returned if the document is not current (superseded or entered in error).
     DocumentNotCurrent,
-    /// Returned if the caller may not mark the document (only its author or the patient may).
+    /// Returned if the caller may not mark or supersede the document (only its author or the
+    /// patient may).
     NotDocumentAuthor,
 
     // --- emergency access ---
@@ -122,6 +142,20 @@ pub enum Error {
     NotEmergencyCustodian,
     /// Returned if the patient has not deposited a record key with the emergency custodian.
     EmergencyKeyNotDeposited,
+    /// Returned if the patient refused break-glass access to this doctor (explicitly, or by
+    /// revoking the doctor's grant).
+    EmergencyAccessRefused,
+    /// Returned if a refusal is made twice.
+    EmergencyAccessAlreadyRefused,
+    /// Returned if a refusal to lift does not exist.
+    EmergencyAccessNotRefused,
+    /// Returned if the doctor's last emergency access to this patient closed less than six
+    /// hours ago.
+    EmergencyCooldown,
+    /// Returned if the doctor opened 5 emergency accesses today (UTC) already.
+    EmergencyDailyLimit,
+    /// Returned if a sealed emergency reason is empty or longer than 256 bytes.
+    InvalidSealedReason,
 
     // --- general ---
     /// Returned if the caller may not read this (another account's appointments, audit trail

@@ -1,6 +1,6 @@
 //! Events: one for every state change. Accounts that clients filter by are topics.
 
-use crate::types::{AppointmentId, AppointmentStatus, DocumentId, Hash32, Timestamp};
+use crate::types::{AppointmentId, AppointmentStatus, DocumentId, Timestamp};
 use ink::primitives::AccountId;
 
 /// The admin proposed `to` as the next admin; `to` takes over with `accept_admin`.
@@ -192,7 +192,8 @@ pub struct RecordKeyShared {
     pub key_epoch: u32,
 }
 
-/// A patient revoked a doctor's access.
+/// A patient revoked a doctor's access (which also refuses the doctor break-glass access,
+/// until the patient lifts that with `allow_emergency_access`).
 #[ink::event]
 #[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AccessRevoked {
@@ -216,8 +217,6 @@ pub struct DocumentUploaded {
     pub author: AccountId,
     /// The document.
     pub id: DocumentId,
-    /// Its kind code.
-    pub kind: u16,
     /// The document it replaced, if any.
     pub supersedes: Option<DocumentId>,
 }
@@ -264,8 +263,6 @@ pub struct EmergencyAccessOpened {
     pub doctor: AccountId,
     /// When it ends by itself.
     pub expires_at: Timestamp,
-    /// Hash of the stated reason.
-    pub reason_hash: Hash32,
 }
 
 /// Emergency access was ended before it expired.
@@ -341,4 +338,48 @@ pub struct EmergencyKeyReleased {
     pub custodian: AccountId,
     /// The epoch released.
     pub key_epoch: u32,
+}
+
+/// A verifier, or the account that made it, withdrew the attestation of a patient's identity.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct PatientVerificationWithdrawn {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// Who withdrew it.
+    pub by: AccountId,
+}
+
+/// A patient or doctor replaced its public encryption key (a lost or exposed device).
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct PublicKeyReplaced {
+    /// The account.
+    #[ink(topic)]
+    pub account: AccountId,
+}
+
+/// A patient refused a doctor break-glass access.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct EmergencyAccessRefused {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
+}
+
+/// A patient lifted its refusal of a doctor's break-glass access.
+#[ink::event]
+#[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
+pub struct EmergencyAccessAllowed {
+    /// The patient.
+    #[ink(topic)]
+    pub patient: AccountId,
+    /// The doctor.
+    #[ink(topic)]
+    pub doctor: AccountId,
 }

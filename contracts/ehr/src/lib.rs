@@ -80,8 +80,23 @@ mod ehr {
         // records
         documents: Mapping<(AccountId, DocumentId), Document>,
         document_count: Mapping<AccountId, u32>,
+        /// Patient -> its upcoming appointments (at most
+        /// `MAX_UPCOMING_APPOINTMENTS_PER_PATIENT`; started ones are dropped at the next booking).
+        upcoming_appointments: Mapping<AccountId, Vec<UpcomingAppointment>>,
+        /// Doctor -> open (booked, not cancelled or closed) appointments.
+        doctor_open_appointments: Mapping<AccountId, u32>,
+        /// Open appointments in the whole contract.
+        open_appointment_count: u64,
         /// (patient, doctor) -> latest emergency access.
         emergency_access: Mapping<(AccountId, AccountId), EmergencyAccess>,
+        /// (patient, doctor) -> when the patient refused the doctor break-glass access.
+        emergency_refusals: Mapping<(AccountId, AccountId), Timestamp>,
+        /// Doctor -> emergency accesses opened on the current UTC day.
+        emergency_openings: Mapping<AccountId, EmergencyOpenings>,
+        /// How many times a doctor lost the right to hold record keys (suspended, or replaced
+        /// its public key): patients who shared their current key before the latest one must
+        /// rotate (see `Patient::rotation_required`).
+        key_holder_invalidations: u32,
         /// The break-glass key custodian, if the admin appointed one.
         emergency_custodian: Option<EmergencyCustodian>,
         /// Patient -> record key deposited with the custodian.
@@ -132,7 +147,13 @@ mod ehr {
                 grantee_count: Mapping::new(),
                 documents: Mapping::new(),
                 document_count: Mapping::new(),
+                upcoming_appointments: Mapping::new(),
+                doctor_open_appointments: Mapping::new(),
+                open_appointment_count: 0,
                 emergency_access: Mapping::new(),
+                emergency_refusals: Mapping::new(),
+                emergency_openings: Mapping::new(),
+                key_holder_invalidations: 0,
                 emergency_custodian: None,
                 emergency_keys: Mapping::new(),
                 audit_entries: Mapping::new(),
@@ -271,6 +292,8 @@ mod ehr {
                 verified_by: None,
                 verified_at: None,
                 key_epoch: 0,
+                key_epoch_expires_at: None,
+                key_shared_at_invalidation: None,
             };
             self.patients.insert(caller, &patient);
             self.append_audit(
@@ -283,10 +306,12 @@ mod ehr {
             Ok(())
         }
 
-        /// Attests a patient's identity. The caller must be a verified doctor or a verifier.
+        /// Attests a patient's identity. The caller must be a verified doctor or a verifier, and
+        /// not the patient.
         ///
         /// # Errors
         /// - `NotPatientVerifier` if the caller is neither a verified doctor nor a verifier.
+        /// - `CannotVerifySelf` if the caller is `patient`.
         /// - `PatientNotRegistered` if `patient` is not a patient.
         /// - `PatientAlreadyVerified` if the patient was attested already.
         ///
@@ -300,6 +325,9 @@ mod ehr {
                 .is_some_and(|doctor| doctor.status == DoctorStatus::Verified);
             if !caller_is_verified_doctor && !self.verifiers.contains(caller) {
                 return Err(Error::NotPatientVerifier);
+            }
+            if caller == patient {
+                return Err(Error::CannotVerifySelf);
             }
             let mut record = self.get_patient(patient)?;
             if record.verified_by.is_some() {
@@ -319,6 +347,92 @@ mod ehr {
                 verified_by: caller,
             });
             Ok(())
+        }
+
+        /// Withdraws the attestation of `patient`'s identity. The account that made it may, and
+        /// so may any verifier.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if `patient` is not a patient.
+        /// - `PatientNotVerified` if nobody attested the patient.
+        /// - `NotPatientVerifier` if the caller is neither a verifier nor the attester.
+        ///
+        /// Emits `PatientVerificationWithdrawn`; audit: `PatientVerificationWithdrawn`.
+        #[ink(message)]
+        pub fn withdraw_patient_verification(&mut self, patient: AccountId) -> Result<()> {
+            let caller = self.env().caller();
+            let mut record = self.get_patient(patient)?;
+            let attester = record.verified_by.ok_or(Error::PatientNotVerified)?;
+            if caller != attester && !self.verifiers.contains(caller) {
+                return Err(Error::NotPatientVerifier);
+            }
+            record.verified_by = None;
+            record.verified_at = None;
+            self.patients.insert(patient, &record);
+            self.append_audit(
+                patient,
+                caller,
+                AuditAction::PatientVerificationWithdrawn,
+                AuditSubject::Record,
+            )?;
+            self.env().emit_event(PatientVerificationWithdrawn {
+                patient,
+                by: caller,
+            });
+            Ok(())
+        }
+
+        /// Replaces the caller's public encryption key, as a patient, as a doctor, or both (a
+        /// lost or exposed device). Keys already sealed to the old key stay readable by whoever
+        /// holds it: a doctor's replacement therefore counts as a key-holder invalidation, and
+        /// every patient who shared its current record key before it must rotate
+        /// (`RotationRequired`) and re-share, sealed to the new key.
+        ///
+        /// # Errors
+        /// - `NotRegistered` if the caller is neither a patient nor a doctor.
+        /// - `Overflow` if the invalidation count would overflow.
+        ///
+        /// Emits `PublicKeyReplaced`; audit (patients): `PublicKeyReplaced`.
+        #[ink(message)]
+        pub fn replace_public_key(&mut self, public_key: PublicKey) -> Result<()> {
+            let caller = self.env().caller();
+            let patient = self.patients.get(caller);
+            let doctor = self.doctors.get(caller);
+            if patient.is_none() && doctor.is_none() {
+                return Err(Error::NotRegistered);
+            }
+            if let Some(mut doctor) = doctor {
+                self.key_holder_invalidations = self
+                    .key_holder_invalidations
+                    .checked_add(1)
+                    .ok_or(Error::Overflow)?;
+                doctor.public_key = public_key;
+                self.store_doctor(caller, &doctor)?;
+            }
+            if let Some(mut patient) = patient {
+                patient.public_key = public_key;
+                self.patients.insert(caller, &patient);
+                self.append_audit(
+                    caller,
+                    caller,
+                    AuditAction::PublicKeyReplaced,
+                    AuditSubject::Record,
+                )?;
+            }
+            self.env().emit_event(PublicKeyReplaced { account: caller });
+            Ok(())
+        }
+
+        /// Whether `patient` must rotate its record key before adding or sharing anything more
+        /// (see `RotationRequired`).
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if `patient` is not a patient.
+        #[ink(message)]
+        pub fn rotation_required(&self, patient: AccountId) -> Result<bool> {
+            let record = self.get_patient(patient)?;
+            Ok(record
+                .rotation_required(self.env().block_timestamp(), self.key_holder_invalidations))
         }
 
         /// A patient's registration record.
@@ -424,6 +538,7 @@ mod ehr {
         ///
         /// # Errors
         /// - `NotVerifier` if the caller is not a verifier.
+        /// - `CannotVerifySelf` if the caller is `doctor`.
         /// - `DoctorNotRegistered` if `doctor` is not a doctor.
         /// - `DoctorAlreadyVerified` if the doctor is verified already.
         ///
@@ -431,6 +546,9 @@ mod ehr {
         #[ink(message)]
         pub fn verify_doctor(&mut self, doctor: AccountId) -> Result<()> {
             let verifier = self.ensure_verifier()?;
+            if verifier == doctor {
+                return Err(Error::CannotVerifySelf);
+            }
             let mut record = self.get_doctor(doctor)?;
             if record.status == DoctorStatus::Verified {
                 return Err(Error::DoctorAlreadyVerified);
@@ -445,12 +563,15 @@ mod ehr {
         }
 
         /// Suspends a doctor: no longer bookable or listed, and every grant to the doctor and
-        /// any emergency access open nothing while suspended. Existing appointments stay.
+        /// any emergency access open nothing while suspended. Existing appointments stay. It
+        /// counts as a key-holder invalidation: patients who shared their current record key
+        /// before it must rotate before adding anything (`RotationRequired`).
         ///
         /// # Errors
         /// - `NotVerifier` if the caller is not a verifier.
         /// - `DoctorNotRegistered` if `doctor` is not a doctor.
         /// - `DoctorAlreadySuspended` if the doctor is suspended already.
+        /// - `Overflow` if the invalidation count would overflow.
         ///
         /// Emits `DoctorSuspended`.
         #[ink(message)]
@@ -460,6 +581,10 @@ mod ehr {
             if record.status == DoctorStatus::Suspended {
                 return Err(Error::DoctorAlreadySuspended);
             }
+            self.key_holder_invalidations = self
+                .key_holder_invalidations
+                .checked_add(1)
+                .ok_or(Error::Overflow)?;
             if record.status == DoctorStatus::Verified {
                 self.unlist_verified_doctor(doctor, &record.specialty);
             }
@@ -659,6 +784,9 @@ mod ehr {
         /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the doctor.
         /// - `SlotNotAligned`, `SlotInPast`, `SlotOutsideAvailability`, `SlotAlreadyBooked` as
         ///   `check_doctor_availability` would answer false.
+        /// - `TooManyUpcomingAppointments` if the patient holds 8 upcoming appointments.
+        /// - `DoctorFullyBooked` if the doctor has 512 open appointments.
+        /// - `AppointmentLimitReached` if the contract holds 1,000,000 open appointments.
         /// - `Overflow` if a counter would overflow.
         ///
         /// Emits `AppointmentBooked`; audit: `AppointmentBooked`.
@@ -674,9 +802,21 @@ mod ehr {
                 return Err(Error::CannotBookSelf);
             }
             let record = self.ensure_slot_bookable(doctor, start)?;
+            let now = self.env().block_timestamp();
+            let mut upcoming = self.upcoming_appointments.get(patient).unwrap_or_default();
+            upcoming.retain(|booked| booked.start > now);
+            if upcoming.len() >= MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as usize {
+                return Err(Error::TooManyUpcomingAppointments);
+            }
+            let doctor_open = self.doctor_open_appointments.get(doctor).unwrap_or(0);
+            if doctor_open >= MAX_OPEN_APPOINTMENTS_PER_DOCTOR {
+                return Err(Error::DoctorFullyBooked);
+            }
+            if self.open_appointment_count >= MAX_OPEN_APPOINTMENTS {
+                return Err(Error::AppointmentLimitReached);
+            }
             let id = self.appointment_count;
             self.appointment_count = id.checked_add(1).ok_or(Error::Overflow)?;
-            let now = self.env().block_timestamp();
             let appointment = Appointment {
                 id,
                 patient,
@@ -691,6 +831,13 @@ mod ehr {
             self.index_appointment(doctor, id)?;
             self.appointments.insert(id, &appointment);
             self.booked_slots.insert((doctor, start), &id);
+            upcoming.push(UpcomingAppointment { id, start });
+            self.upcoming_appointments
+                .try_insert(patient, &upcoming)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.doctor_open_appointments
+                .insert(doctor, &doctor_open.saturating_add(1));
+            self.open_appointment_count = self.open_appointment_count.saturating_add(1);
             self.append_audit(
                 patient,
                 patient,
@@ -731,6 +878,13 @@ mod ehr {
             }
             self.booked_slots
                 .remove((appointment.doctor, appointment.start));
+            let mut upcoming = self
+                .upcoming_appointments
+                .get(appointment.patient)
+                .unwrap_or_default();
+            upcoming.retain(|booked| booked.id != id);
+            self.upcoming_appointments
+                .insert(appointment.patient, &upcoming);
             self.set_appointment_status(appointment, AppointmentStatus::Cancelled, caller)
         }
 
@@ -804,8 +958,10 @@ mod ehr {
 
         /// The calling patient lets a verified doctor read (and, with `write`, add to) their
         /// records until `expires_at`. Granting again replaces the earlier grant (renewal, or
-        /// a new grant after a revocation). `wrapped_key` is the patient's record key sealed
-        /// to the doctor's public key.
+        /// a new grant after a revocation; a break-glass refusal stays until lifted).
+        /// `wrapped_key` is the patient's current record key sealed to the doctor's public key;
+        /// the grant's expiry becomes a deadline of the current epoch (`RotationRequired` after
+        /// it).
         ///
         /// # Errors
         /// - `PatientNotRegistered` if the caller is not a patient.
@@ -813,6 +969,7 @@ mod ehr {
         /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the doctor.
         /// - `ExpiryInPast` if `expires_at` is not after the current block time.
         /// - `WrappedKeyTooLong` if `wrapped_key` is longer than 128 bytes.
+        /// - `RotationRequired` if a holder of the current record key has lost access.
         ///
         /// Emits `AccessGranted`; audit: `AccessGranted`.
         #[ink(message)]
@@ -824,7 +981,8 @@ mod ehr {
             wrapped_key: Vec<u8>,
         ) -> Result<()> {
             let patient = self.env().caller();
-            let key_epoch = self.get_patient(patient)?.key_epoch;
+            let mut record = self.get_patient(patient)?;
+            let key_epoch = record.key_epoch;
             if doctor == patient {
                 return Err(Error::CannotGrantSelf);
             }
@@ -836,6 +994,9 @@ mod ehr {
             if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
                 return Err(Error::WrappedKeyTooLong);
             }
+            self.ensure_no_rotation_required(&record, now)?;
+            record.note_key_holder(expires_at, self.key_holder_invalidations);
+            self.patients.insert(patient, &record);
             if !self.grants.contains((patient, doctor)) {
                 let position = self.grantee_count.get(patient).unwrap_or(0);
                 let next = position.checked_add(1).ok_or(Error::Overflow)?;
@@ -872,6 +1033,9 @@ mod ehr {
         /// its revocation time, and the patient moves to the next record-key epoch: documents
         /// added from now on are wrapped under a key the revoked doctor cannot derive. The
         /// patient re-shares the new key with the remaining doctors (`share_record_key`).
+        /// Revoking also refuses the doctor break-glass access to the patient, until the
+        /// patient lifts it (`allow_emergency_access`). At the last epoch ([`MAX_KEY_EPOCH`])
+        /// the revocation still takes effect, and nothing more can be added.
         ///
         /// # Errors
         /// - `Overflow` if the key epoch would overflow.
@@ -890,12 +1054,20 @@ mod ehr {
                 return Err(Error::GrantAlreadyRevoked);
             }
             let mut record = self.get_patient(patient)?;
-            record.key_epoch = record.key_epoch.checked_add(1).ok_or(Error::Overflow)?;
-            grant.revoked_at = Some(self.env().block_timestamp());
+            let now = self.env().block_timestamp();
+            if record.next_key_epoch().is_err() {
+                // No epoch left to move to: the revoked doctor's key stays current, so the
+                // epoch closes for good.
+                record.key_epoch_expires_at = Some(now);
+            }
+            grant.revoked_at = Some(now);
             self.grants
                 .try_insert((patient, doctor), &grant)
                 .map_err(|_| Error::ValueTooLarge)?;
             self.patients.insert(patient, &record);
+            if !self.emergency_refusals.contains((patient, doctor)) {
+                self.emergency_refusals.insert((patient, doctor), &now);
+            }
             self.append_audit(
                 patient,
                 patient,
@@ -914,14 +1086,14 @@ mod ehr {
         ///
         /// # Errors
         /// - `PatientNotRegistered` if the caller is not a patient.
-        /// - `Overflow` if the key epoch would overflow.
+        /// - `KeyEpochsExhausted` if the key is at [`MAX_KEY_EPOCH`].
         ///
         /// Emits `RecordKeyRotated`; audit: `RecordKeyRotated`.
         #[ink(message)]
         pub fn rotate_record_key(&mut self) -> Result<u32> {
             let patient = self.env().caller();
             let mut record = self.get_patient(patient)?;
-            record.key_epoch = record.key_epoch.checked_add(1).ok_or(Error::Overflow)?;
+            record.next_key_epoch()?;
             self.patients.insert(patient, &record);
             self.append_audit(
                 patient,
@@ -937,14 +1109,17 @@ mod ehr {
         }
 
         /// The calling patient shares its current record key, sealed to `doctor`'s public key,
-        /// on the doctor's live grant (after a revocation moved the patient to a new epoch).
+        /// on the doctor's live grant (after a revocation or rotation moved the patient to a new
+        /// epoch). Never to a suspended doctor.
         ///
         /// # Errors
         /// - `PatientNotRegistered` if the caller is not a patient.
         /// - `GrantNotFound` if the caller never granted `doctor` access.
         /// - `AccessDenied` if the grant is revoked or expired.
+        /// - `DoctorNotVerified` / `DoctorSuspended` if the doctor is not verified now.
         /// - `StaleKeyEpoch` if `key_epoch` is not the caller's current epoch.
         /// - `WrappedKeyTooLong` if `wrapped_key` is longer than 128 bytes.
+        /// - `RotationRequired` if a holder of the current record key has lost access.
         ///
         /// Emits `RecordKeyShared`; audit: `RecordKeyShared`.
         #[ink(message)]
@@ -955,20 +1130,25 @@ mod ehr {
             wrapped_key: Vec<u8>,
         ) -> Result<()> {
             let patient = self.env().caller();
-            let current = self.get_patient(patient)?.key_epoch;
+            let mut record = self.get_patient(patient)?;
             let mut grant = self
                 .grants
                 .get((patient, doctor))
                 .ok_or(Error::GrantNotFound)?;
-            if !grant.is_live(self.env().block_timestamp()) {
+            let now = self.env().block_timestamp();
+            if !grant.is_live(now) {
                 return Err(Error::AccessDenied);
             }
-            if key_epoch != current {
+            self.ensure_verified_doctor(doctor)?;
+            if key_epoch != record.key_epoch {
                 return Err(Error::StaleKeyEpoch);
             }
             if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
                 return Err(Error::WrappedKeyTooLong);
             }
+            self.ensure_no_rotation_required(&record, now)?;
+            record.note_key_holder(grant.expires_at, self.key_holder_invalidations);
+            self.patients.insert(patient, &record);
             grant.wrapped_key = wrapped_key;
             grant.key_epoch = key_epoch;
             self.grants
@@ -1031,16 +1211,22 @@ mod ehr {
 
         /// `UploadDocument`: adds a reference to an encrypted file to `patient`'s record. The
         /// caller is the patient or a verified doctor with a live write grant. With
-        /// `supersedes`, the named current document becomes `Superseded`.
+        /// `supersedes`, the named current document (the caller's own, or any if the caller is
+        /// the patient) becomes `Superseded`. The document's kind travels inside
+        /// `encrypted_cid`, so a chain observer learns nothing about what it is.
         ///
         /// # Errors
         /// - `PatientNotRegistered` if `patient` is not a patient.
         /// - `AccessDenied` if the caller is not the patient and has no live write grant.
+        /// - `RotationRequired` if a holder of the patient's current record key has lost access
+        ///   (the patient must `rotate_record_key` first).
         /// - `RecordKeyNotShared` if the caller is a doctor whose grant does not hold the
         ///   patient's current record-key epoch (`wrapped_key` must be wrapped under it).
         /// - `InvalidEncryptedCid` if `encrypted_cid` is empty or longer than 256 bytes.
         /// - `WrappedKeyTooLong` if `wrapped_key` is longer than 128 bytes.
         /// - `DocumentNotFound` / `DocumentNotCurrent` for `supersedes`.
+        /// - `NotDocumentAuthor` if the caller is not the patient and did not write the
+        ///   document `supersedes` names.
         ///
         /// Emits `DocumentUploaded`; audit: `DocumentUploaded`.
         #[ink(message)]
@@ -1049,13 +1235,15 @@ mod ehr {
             patient: AccountId,
             encrypted_cid: Vec<u8>,
             content_hash: Hash32,
-            kind: u16,
             wrapped_key: Vec<u8>,
             supersedes: Option<DocumentId>,
         ) -> Result<DocumentId> {
             let author = self.env().caller();
-            let key_epoch = self.get_patient(patient)?.key_epoch;
+            let record = self.get_patient(patient)?;
+            let key_epoch = record.key_epoch;
             self.ensure_write_access(patient, author)?;
+            let now = self.env().block_timestamp();
+            self.ensure_no_rotation_required(&record, now)?;
             if author != patient
                 && self
                     .grants
@@ -1076,6 +1264,9 @@ mod ehr {
             let replaced = match supersedes {
                 Some(old_id) => {
                     let mut old = self.get_document(patient, old_id)?;
+                    if author != patient && author != old.author {
+                        return Err(Error::NotDocumentAuthor);
+                    }
                     if old.status != DocumentStatus::Current {
                         return Err(Error::DocumentNotCurrent);
                     }
@@ -1089,11 +1280,10 @@ mod ehr {
                 id,
                 encrypted_cid,
                 content_hash,
-                kind,
                 wrapped_key,
                 key_epoch,
                 author,
-                created_at: self.env().block_timestamp(),
+                created_at: now,
                 status: DocumentStatus::Current,
                 supersedes,
                 superseded_by: None,
@@ -1113,7 +1303,6 @@ mod ehr {
                 patient,
                 author,
                 id,
-                kind,
                 supersedes,
             });
             Ok(id)
@@ -1216,20 +1405,27 @@ mod ehr {
         }
 
         /// Break-glass: the calling verified doctor opens `patient`'s records (read) for
-        /// [`EMERGENCY_ACCESS_DURATION`] with the hash of a stated reason. Logged loudly.
+        /// [`EMERGENCY_ACCESS_DURATION`], with a stated reason sealed to the patient's public
+        /// key. Logged loudly. Refused if the patient refused this doctor (or revoked its
+        /// grant), within [`EMERGENCY_COOLDOWN`] after the doctor's last emergency access to the
+        /// patient closed, and beyond [`MAX_EMERGENCY_OPENINGS_PER_DAY`] per doctor and UTC day.
         ///
         /// # Errors
         /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the caller.
         /// - `PatientNotRegistered` if `patient` is not a patient.
         /// - `CannotGrantSelf` if the caller is `patient`.
+        /// - `InvalidSealedReason` if `sealed_reason` is empty or longer than 256 bytes.
+        /// - `EmergencyAccessRefused` if the patient refused the caller break-glass access.
         /// - `EmergencyAccessActive` if the caller's emergency access is open already.
+        /// - `EmergencyCooldown` if the caller's last one closed less than six hours ago.
+        /// - `EmergencyDailyLimit` if the caller opened 5 today already.
         ///
         /// Emits `EmergencyAccessOpened`; audit: `EmergencyAccessOpened`.
         #[ink(message)]
         pub fn open_emergency_access(
             &mut self,
             patient: AccountId,
-            reason_hash: Hash32,
+            sealed_reason: Vec<u8>,
         ) -> Result<Timestamp> {
             let doctor = self.env().caller();
             self.ensure_verified_doctor(doctor)?;
@@ -1237,26 +1433,49 @@ mod ehr {
             if doctor == patient {
                 return Err(Error::CannotGrantSelf);
             }
-            let now = self.env().block_timestamp();
-            if self
-                .emergency_access
-                .get((patient, doctor))
-                .is_some_and(|access| access.is_live(now))
-            {
-                return Err(Error::EmergencyAccessActive);
+            if sealed_reason.is_empty() || sealed_reason.len() > MAX_SEALED_REASON_LEN {
+                return Err(Error::InvalidSealedReason);
             }
+            if self.emergency_refusals.contains((patient, doctor)) {
+                return Err(Error::EmergencyAccessRefused);
+            }
+            let now = self.env().block_timestamp();
+            if let Some(last) = self.emergency_access.get((patient, doctor)) {
+                if last.is_live(now) {
+                    return Err(Error::EmergencyAccessActive);
+                }
+                if now < last.closes_at().saturating_add(EMERGENCY_COOLDOWN) {
+                    return Err(Error::EmergencyCooldown);
+                }
+            }
+            let today = now / MS_PER_DAY;
+            let mut openings = self
+                .emergency_openings
+                .get(doctor)
+                .filter(|openings| openings.day == today)
+                .unwrap_or(EmergencyOpenings {
+                    day: today,
+                    count: 0,
+                });
+            if openings.count >= MAX_EMERGENCY_OPENINGS_PER_DAY {
+                return Err(Error::EmergencyDailyLimit);
+            }
+            openings.count += 1;
             let expires_at = now
                 .checked_add(EMERGENCY_ACCESS_DURATION)
                 .ok_or(Error::Overflow)?;
             let access = EmergencyAccess {
                 opened_at: now,
                 expires_at,
-                reason_hash,
+                sealed_reason,
                 ended_at: None,
                 released_key: Vec::new(),
                 released_key_epoch: None,
             };
-            self.emergency_access.insert((patient, doctor), &access);
+            self.emergency_access
+                .try_insert((patient, doctor), &access)
+                .map_err(|_| Error::ValueTooLarge)?;
+            self.emergency_openings.insert(doctor, &openings);
             self.append_audit(
                 patient,
                 doctor,
@@ -1267,13 +1486,14 @@ mod ehr {
                 patient,
                 doctor,
                 expires_at,
-                reason_hash,
             });
             Ok(expires_at)
         }
 
         /// Ends `doctor`'s open emergency access to `patient` early. The patient or the doctor
-        /// may end it.
+        /// may end it. If the custodian released the patient's current record key to the
+        /// doctor, the current epoch closes now: nothing more is added or shared under it until
+        /// the patient rotates (`RotationRequired`).
         ///
         /// # Errors
         /// - `NotPermitted` if the caller is neither `patient` nor `doctor`.
@@ -1298,6 +1518,12 @@ mod ehr {
                 .ok_or(Error::EmergencyAccessNotFound)?;
             access.ended_at = Some(now);
             self.emergency_access.insert((patient, doctor), &access);
+            if let Some(mut record) = self.patients.get(patient) {
+                if access.released_key_epoch == Some(record.key_epoch) {
+                    record.note_key_holder(now, self.key_holder_invalidations);
+                    self.patients.insert(patient, &record);
+                }
+            }
             self.append_audit(
                 patient,
                 caller,
@@ -1330,6 +1556,86 @@ mod ehr {
             self.emergency_access
                 .get((patient, doctor))
                 .ok_or(Error::EmergencyAccessNotFound)
+        }
+
+        /// The calling patient refuses `doctor` break-glass access (`open_emergency_access`
+        /// fails with `EmergencyAccessRefused`) until it lifts the refusal. An emergency access
+        /// already open stays open; the patient ends it with `end_emergency_access`, and no key
+        /// is released on it any more.
+        ///
+        /// # Errors
+        /// - `PatientNotRegistered` if the caller is not a patient.
+        /// - `CannotGrantSelf` if `doctor` is the caller.
+        /// - `EmergencyAccessAlreadyRefused` if the doctor is refused already.
+        ///
+        /// Emits `EmergencyAccessRefused`; audit: `EmergencyAccessRefused`.
+        #[ink(message)]
+        pub fn refuse_emergency_access(&mut self, doctor: AccountId) -> Result<()> {
+            let patient = self.env().caller();
+            self.get_patient(patient)?;
+            if doctor == patient {
+                return Err(Error::CannotGrantSelf);
+            }
+            if self.emergency_refusals.contains((patient, doctor)) {
+                return Err(Error::EmergencyAccessAlreadyRefused);
+            }
+            self.emergency_refusals
+                .insert((patient, doctor), &self.env().block_timestamp());
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::EmergencyAccessRefused,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env()
+                .emit_event(EmergencyAccessRefused { patient, doctor });
+            Ok(())
+        }
+
+        /// The calling patient lifts its refusal of `doctor`'s break-glass access (made
+        /// explicitly, or by revoking the doctor's grant).
+        ///
+        /// # Errors
+        /// - `EmergencyAccessNotRefused` if the doctor is not refused.
+        ///
+        /// Emits `EmergencyAccessAllowed`; audit: `EmergencyAccessAllowed`.
+        #[ink(message)]
+        pub fn allow_emergency_access(&mut self, doctor: AccountId) -> Result<()> {
+            let patient = self.env().caller();
+            if self.emergency_refusals.take((patient, doctor)).is_none() {
+                return Err(Error::EmergencyAccessNotRefused);
+            }
+            self.append_audit(
+                patient,
+                patient,
+                AuditAction::EmergencyAccessAllowed,
+                AuditSubject::Account(doctor),
+            )?;
+            self.env()
+                .emit_event(EmergencyAccessAllowed { patient, doctor });
+            Ok(())
+        }
+
+        /// Since when `patient` refuses `doctor` break-glass access, if it does; for either of
+        /// them and for the emergency custodian.
+        ///
+        /// # Errors
+        /// - `NotPermitted` if the caller is neither `patient`, `doctor` nor the custodian.
+        #[ink(message)]
+        pub fn emergency_refusal(
+            &self,
+            patient: AccountId,
+            doctor: AccountId,
+        ) -> Result<Option<Timestamp>> {
+            let caller = self.env().caller();
+            let custodian = self
+                .emergency_custodian
+                .as_ref()
+                .map(|custodian| custodian.account);
+            if caller != patient && caller != doctor && Some(caller) != custodian {
+                return Err(Error::NotPermitted);
+            }
+            Ok(self.emergency_refusals.get((patient, doctor)))
         }
 
         /// The admin appoints the break-glass key custodian (its account and X25519 public
@@ -1374,12 +1680,14 @@ mod ehr {
         /// - `EmergencyCustodianNotSet` if there is no custodian.
         /// - `StaleKeyEpoch` if `key_epoch` is not the caller's current epoch.
         /// - `WrappedKeyTooLong` if `sealed_key` is empty or longer than 128 bytes.
+        /// - `RotationRequired` if a holder of the current record key has lost access.
         ///
         /// Emits `EmergencyKeyDeposited`; audit: `EmergencyKeyDeposited`.
         #[ink(message)]
         pub fn deposit_emergency_key(&mut self, key_epoch: u32, sealed_key: Vec<u8>) -> Result<()> {
             let patient = self.env().caller();
-            let current = self.get_patient(patient)?.key_epoch;
+            let record = self.get_patient(patient)?;
+            let current = record.key_epoch;
             let custodian = self
                 .emergency_custodian
                 .as_ref()
@@ -1391,6 +1699,7 @@ mod ehr {
             if sealed_key.is_empty() || sealed_key.len() > MAX_WRAPPED_KEY_LEN {
                 return Err(Error::WrappedKeyTooLong);
             }
+            self.ensure_no_rotation_required(&record, self.env().block_timestamp())?;
             let deposit = EmergencyKey {
                 custodian,
                 key_epoch,
@@ -1452,13 +1761,17 @@ mod ehr {
         /// The custodian releases `patient`'s deposited record key to `doctor`, whose
         /// emergency access is open: `wrapped_key` is the key of `key_epoch` (the deposit's)
         /// re-sealed to the doctor's public key. It is kept on the emergency access, so it
-        /// goes with the access's window; the patient rotates the record key afterwards so the
-        /// doctor's copy opens nothing added later.
+        /// goes with the access's window. Only to a doctor who is verified and not suspended,
+        /// and whom the patient has not refused. If the key is the patient's current one, the
+        /// epoch closes when the access does: after that nothing more is added or shared under
+        /// it until the patient rotates (`RotationRequired`).
         ///
         /// # Errors
         /// - `NotEmergencyCustodian` if the caller is not the custodian, or not the one the
         ///   key was deposited with.
         /// - `EmergencyKeyNotDeposited` if the patient has no deposit.
+        /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the doctor.
+        /// - `EmergencyAccessRefused` if the patient refused the doctor break-glass access.
         /// - `EmergencyAccessNotFound` if `doctor` has no open emergency access to `patient`.
         /// - `StaleKeyEpoch` if `key_epoch` is not the deposit's epoch.
         /// - `WrappedKeyTooLong` if `wrapped_key` is empty or longer than 128 bytes.
@@ -1488,6 +1801,10 @@ mod ehr {
             if deposit.custodian != custodian {
                 return Err(Error::NotEmergencyCustodian);
             }
+            self.ensure_verified_doctor(doctor)?;
+            if self.emergency_refusals.contains((patient, doctor)) {
+                return Err(Error::EmergencyAccessRefused);
+            }
             let now = self.env().block_timestamp();
             let mut access = self
                 .emergency_access
@@ -1505,6 +1822,12 @@ mod ehr {
             self.emergency_access
                 .try_insert((patient, doctor), &access)
                 .map_err(|_| Error::ValueTooLarge)?;
+            if let Some(mut record) = self.patients.get(patient) {
+                if record.key_epoch == key_epoch {
+                    record.note_key_holder(access.expires_at, self.key_holder_invalidations);
+                    self.patients.insert(patient, &record);
+                }
+            }
             self.append_audit(
                 patient,
                 custodian,
@@ -1557,6 +1880,14 @@ mod ehr {
                 return Err(Error::NotVerifier);
             }
             Ok(caller)
+        }
+
+        /// Ok unless `record`'s current key epoch is closed (see `Patient::rotation_required`).
+        fn ensure_no_rotation_required(&self, record: &Patient, now: Timestamp) -> Result<()> {
+            if record.rotation_required(now, self.key_holder_invalidations) {
+                return Err(Error::RotationRequired);
+            }
+            Ok(())
         }
 
         fn get_patient(&self, account: AccountId) -> Result<Patient> {
@@ -1689,6 +2020,17 @@ mod ehr {
             status: AppointmentStatus,
             by: AccountId,
         ) -> Result<()> {
+            if appointment.status == AppointmentStatus::Booked
+                && status != AppointmentStatus::Booked
+            {
+                let open = self
+                    .doctor_open_appointments
+                    .get(appointment.doctor)
+                    .unwrap_or(0);
+                self.doctor_open_appointments
+                    .insert(appointment.doctor, &open.saturating_sub(1));
+                self.open_appointment_count = self.open_appointment_count.saturating_sub(1);
+            }
             appointment.status = status;
             appointment.updated_at = self.env().block_timestamp();
             self.appointments.insert(appointment.id, &appointment);

@@ -236,7 +236,7 @@ fn pagination_is_capped() {
     set_caller(accounts().django);
     ehr.register_patient([0; 32]).unwrap();
     for _ in 0..(MAX_PAGE_SIZE + 5) {
-        ehr.upload_document(accounts().django, vec![1; 8], [0; 32], 1, vec![], None)
+        ehr.upload_document(accounts().django, vec![1; 8], [0; 32], vec![], None)
             .unwrap();
     }
     let page = ehr
@@ -261,7 +261,6 @@ fn largest_page_fits_the_output_buffer() {
         id: 0,
         encrypted_cid: vec![0; crate::MAX_ENCRYPTED_CID_LEN],
         content_hash: [0; 32],
-        kind: 0,
         wrapped_key: vec![0; crate::MAX_WRAPPED_KEY_LEN],
         key_epoch: u32::MAX,
         author: accounts().alice,
@@ -505,15 +504,18 @@ fn grant_access_works() {
     ehr.grant_access(doctor, false, NOW + DAY, vec![5; 80])
         .unwrap();
     // then the doctor can list and open, but not write
-    ehr.upload_document(patient, vec![1; 40], [2; 32], 7, vec![], None)
+    ehr.upload_document(patient, vec![1; 40], [2; 32], vec![], None)
         .unwrap();
     set_caller(doctor);
     assert_eq!(ehr.get_all_documents(patient, 0, 10).unwrap().total, 1);
     let before = event_count();
-    assert_eq!(ehr.open_document(patient, 0).unwrap().kind, 7);
+    assert_eq!(
+        ehr.open_document(patient, 0).unwrap().encrypted_cid,
+        vec![1; 40]
+    );
     assert_eq!(event_count(), before + 1);
     assert_eq!(
-        ehr.upload_document(patient, vec![1; 40], [2; 32], 7, vec![], None),
+        ehr.upload_document(patient, vec![1; 40], [2; 32], vec![], None),
         Err(Error::AccessDenied)
     );
     // and at expiry everything closes
@@ -570,7 +572,7 @@ fn revoke_access_works() {
     assert_eq!(ehr.revoke_access(doctor), Err(Error::GrantAlreadyRevoked));
     set_caller(doctor);
     assert_eq!(
-        ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None),
+        ehr.upload_document(patient, vec![1], [0; 32], vec![], None),
         Err(Error::AccessDenied)
     );
     // granting again after a revocation works and lists the doctor once
@@ -582,7 +584,7 @@ fn revoke_access_works() {
     assert!(grants.items[0].grant.is_live(NOW));
     set_caller(doctor);
     assert_eq!(ehr.get_grants(patient, 0, 10), Err(Error::NotPermitted));
-    ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None)
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
         .unwrap();
 }
 
@@ -606,7 +608,7 @@ fn revoke_access_moves_the_key_epoch() {
     assert_eq!(ehr.patient(patient).unwrap().key_epoch, 1);
     set_caller(kept);
     assert_eq!(
-        ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None),
+        ehr.upload_document(patient, vec![1], [0; 32], vec![], None),
         Err(Error::RecordKeyNotShared)
     );
     set_caller(patient);
@@ -629,7 +631,7 @@ fn revoke_access_moves_the_key_epoch() {
     assert_eq!((grant.key_epoch, grant.wrapped_key), (1, vec![3; 80]));
     set_caller(kept);
     let id = ehr
-        .upload_document(patient, vec![1], [0; 32], 1, vec![4; 72], None)
+        .upload_document(patient, vec![1], [0; 32], vec![4; 72], None)
         .unwrap();
     set_caller(patient);
     let page = ehr.get_all_documents(patient, id, 1).unwrap();
@@ -658,35 +660,43 @@ fn upload_document_supersedes_and_marks_in_error() {
     set_caller(patient);
     ehr.grant_access(doctor, true, NOW + DAY, vec![]).unwrap();
     assert_eq!(
-        ehr.upload_document(patient, vec![], [0; 32], 1, vec![], None),
+        ehr.upload_document(patient, vec![], [0; 32], vec![], None),
         Err(Error::InvalidEncryptedCid)
     );
     assert_eq!(
-        ehr.upload_document(patient, vec![0; 257], [0; 32], 1, vec![], None),
+        ehr.upload_document(patient, vec![0; 257], [0; 32], vec![], None),
         Err(Error::InvalidEncryptedCid)
     );
     assert_eq!(
-        ehr.upload_document(patient, vec![0; 1], [0; 32], 1, vec![0; 129], None),
+        ehr.upload_document(patient, vec![0; 1], [0; 32], vec![0; 129], None),
         Err(Error::WrappedKeyTooLong)
     );
     assert_eq!(
-        ehr.upload_document(patient, vec![0; 1], [0; 32], 1, vec![], Some(0)),
+        ehr.upload_document(patient, vec![0; 1], [0; 32], vec![], Some(0)),
         Err(Error::DocumentNotFound)
     );
-    let first = ehr
-        .upload_document(patient, vec![1], [1; 32], 1, vec![], None)
+    let own = ehr
+        .upload_document(patient, vec![1], [1; 32], vec![], None)
         .unwrap();
-    // when the doctor supersedes it
     set_caller(doctor);
+    let first = ehr
+        .upload_document(patient, vec![1], [1; 32], vec![], None)
+        .unwrap();
+    // a doctor cannot supersede a document it did not write
+    assert_eq!(
+        ehr.upload_document(patient, vec![2], [2; 32], vec![], Some(own)),
+        Err(Error::NotDocumentAuthor)
+    );
+    // when the doctor supersedes its own
     let second = ehr
-        .upload_document(patient, vec![2], [2; 32], 1, vec![], Some(first))
+        .upload_document(patient, vec![2], [2; 32], vec![], Some(first))
         .unwrap();
     // then
     let old = ehr.open_document(patient, first).unwrap();
     assert_eq!(old.status, DocumentStatus::Superseded);
     assert_eq!(old.superseded_by, Some(second));
     assert_eq!(
-        ehr.upload_document(patient, vec![3], [3; 32], 1, vec![], Some(first)),
+        ehr.upload_document(patient, vec![3], [3; 32], vec![], Some(first)),
         Err(Error::DocumentNotCurrent)
     );
     // the author marks their document entered-in-error; a stranger cannot
@@ -713,20 +723,20 @@ fn emergency_access_works() {
     let mut ehr = deploy_with_doctor_and_patient();
     let (doctor, patient) = (accounts().charlie, accounts().django);
     set_caller(patient);
-    ehr.upload_document(patient, vec![1], [1; 32], 1, vec![], None)
+    ehr.upload_document(patient, vec![1], [1; 32], vec![], None)
         .unwrap();
     // when the doctor breaks the glass
     set_caller(doctor);
-    let expires_at = ehr.open_emergency_access(patient, [4; 32]).unwrap();
+    let expires_at = ehr.open_emergency_access(patient, vec![4; 48]).unwrap();
     assert_eq!(expires_at, NOW + crate::EMERGENCY_ACCESS_DURATION);
     assert_eq!(
-        ehr.open_emergency_access(patient, [4; 32]),
+        ehr.open_emergency_access(patient, vec![4; 48]),
         Err(Error::EmergencyAccessActive)
     );
     // then the doctor can read (not write) until it expires
     ehr.open_document(patient, 0).unwrap();
     assert_eq!(
-        ehr.upload_document(patient, vec![1], [1; 32], 1, vec![], None),
+        ehr.upload_document(patient, vec![1], [1; 32], vec![], None),
         Err(Error::AccessDenied)
     );
     set_now(expires_at);
@@ -735,8 +745,15 @@ fn emergency_access_works() {
         ehr.end_emergency_access(patient, doctor),
         Err(Error::EmergencyAccessNotFound)
     );
-    // and a new one can be ended early by the patient
-    ehr.open_emergency_access(patient, [5; 32]).unwrap();
+    // and, after the cool-down, a new one can be ended early by the patient
+    set_now(expires_at + crate::EMERGENCY_COOLDOWN - 1);
+    assert_eq!(
+        ehr.open_emergency_access(patient, vec![5; 48]),
+        Err(Error::EmergencyCooldown)
+    );
+    let reopened_at = expires_at + crate::EMERGENCY_COOLDOWN;
+    set_now(reopened_at);
+    ehr.open_emergency_access(patient, vec![5; 48]).unwrap();
     set_caller(accounts().eve);
     assert_eq!(
         ehr.end_emergency_access(patient, doctor),
@@ -748,7 +765,7 @@ fn emergency_access_works() {
     assert_eq!(ehr.open_document(patient, 0), Err(Error::AccessDenied));
     assert_eq!(
         ehr.emergency_access(patient, doctor).unwrap().ended_at,
-        Some(expires_at)
+        Some(reopened_at)
     );
 }
 
@@ -759,7 +776,7 @@ fn get_audit_trail_works() {
     set_caller(patient);
     let id = ehr.book_appointment(doctor, NOW + DAY).unwrap();
     ehr.grant_access(doctor, false, NOW + DAY, vec![]).unwrap();
-    ehr.upload_document(patient, vec![1], [1; 32], 1, vec![], None)
+    ehr.upload_document(patient, vec![1], [1; 32], vec![], None)
         .unwrap();
     set_caller(doctor);
     ehr.open_document(patient, 0).unwrap();
@@ -828,13 +845,13 @@ fn rotate_record_key_works() {
     assert_eq!(ehr.patient(patient).unwrap().key_epoch, 1);
     set_caller(doctor);
     assert_eq!(
-        ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None),
+        ehr.upload_document(patient, vec![1], [0; 32], vec![], None),
         Err(Error::RecordKeyNotShared)
     );
     set_caller(patient);
     ehr.share_record_key(doctor, 1, vec![2; 80]).unwrap();
     set_caller(doctor);
-    ehr.upload_document(patient, vec![1], [0; 32], 1, vec![], None)
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
         .unwrap();
     let trail = ehr.get_audit_trail(patient, 0, MAX_PAGE_SIZE);
     assert_eq!(trail, Err(Error::NotPermitted));
@@ -949,7 +966,7 @@ fn release_emergency_key_works() {
         Err(Error::EmergencyAccessNotFound)
     );
     set_caller(doctor);
-    ehr.open_emergency_access(patient, [4; 32]).unwrap();
+    ehr.open_emergency_access(patient, vec![4; 48]).unwrap();
     // and only the custodian, with the deposit's epoch and a sane key, may release
     assert_eq!(
         ehr.release_emergency_key(patient, doctor, 0, vec![2; 80]),
@@ -996,4 +1013,272 @@ fn release_emergency_key_works() {
         ehr.release_emergency_key(patient, doctor, 0, vec![2; 80]),
         Err(Error::NotEmergencyCustodian)
     );
+}
+
+// ---------------------------------------------------------------- patient control
+
+/// The admin appoints Frank as the break-glass key custodian.
+fn appoint_custodian(ehr: &mut Ehr) -> AccountId {
+    set_caller(accounts().alice);
+    ehr.set_emergency_custodian(Some(custodian())).unwrap();
+    custodian().account
+}
+
+#[ink::test]
+fn verify_self_fails() {
+    // given a verifier who registered as a doctor, and a verified doctor who is also a patient
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (verifier, doctor) = (accounts().bob, accounts().charlie);
+    register_doctor(&mut ehr, verifier, "Surgery");
+    set_caller(doctor);
+    ehr.register_patient([3; 32]).unwrap();
+    // when either attests itself, then it is refused
+    set_caller(verifier);
+    assert_eq!(ehr.verify_doctor(verifier), Err(Error::CannotVerifySelf));
+    set_caller(doctor);
+    assert_eq!(ehr.verify_patient(doctor), Err(Error::CannotVerifySelf));
+    assert_eq!(ehr.patient_verification(doctor).unwrap().verified_by, None);
+}
+
+#[ink::test]
+fn withdraw_patient_verification_works() {
+    // given a patient attested by the doctor
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (verifier, doctor, patient) = (accounts().bob, accounts().charlie, accounts().django);
+    set_caller(doctor);
+    ehr.verify_patient(patient).unwrap();
+    // when a stranger tries to withdraw it, then it is refused
+    set_caller(accounts().eve);
+    assert_eq!(
+        ehr.withdraw_patient_verification(patient),
+        Err(Error::NotPatientVerifier)
+    );
+    // when any verifier withdraws it, then the patient is unattested, once
+    set_caller(verifier);
+    ehr.withdraw_patient_verification(patient).unwrap();
+    assert_eq!(ehr.patient_verification(patient).unwrap().verified_by, None);
+    assert_eq!(
+        ehr.withdraw_patient_verification(patient),
+        Err(Error::PatientNotVerified)
+    );
+    // and the attester may withdraw its own attestation
+    set_caller(doctor);
+    ehr.verify_patient(patient).unwrap();
+    ehr.withdraw_patient_verification(patient).unwrap();
+}
+
+#[ink::test]
+fn revoked_doctor_break_glass_fails() {
+    // given a doctor the patient granted and then revoked
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, false, NOW + DAY, vec![1; 80])
+        .unwrap();
+    ehr.revoke_access(doctor).unwrap();
+    // when the doctor breaks the glass, then it is refused
+    set_caller(doctor);
+    assert_eq!(
+        ehr.open_emergency_access(patient, vec![1; 48]),
+        Err(Error::EmergencyAccessRefused)
+    );
+    // until the patient lifts the refusal
+    set_caller(patient);
+    assert_eq!(ehr.emergency_refusal(patient, doctor).unwrap(), Some(NOW));
+    ehr.allow_emergency_access(doctor).unwrap();
+    assert_eq!(
+        ehr.allow_emergency_access(doctor),
+        Err(Error::EmergencyAccessNotRefused)
+    );
+    set_caller(doctor);
+    ehr.open_emergency_access(patient, vec![1; 48]).unwrap();
+}
+
+#[ink::test]
+fn emergency_daily_limit_fails() {
+    // given six patients
+    let mut ehr = deploy_with_doctor_and_patient();
+    let doctor = accounts().charlie;
+    let patients: Vec<AccountId> = (100..106u8)
+        .map(|seed| AccountId::from([seed; 32]))
+        .collect();
+    for patient in &patients {
+        set_caller(*patient);
+        ehr.register_patient([seed_of(patient); 32]).unwrap();
+    }
+    // when the doctor breaks the glass on each the same day, then the sixth is refused
+    set_caller(doctor);
+    for patient in &patients[..5] {
+        ehr.open_emergency_access(*patient, vec![1; 48]).unwrap();
+    }
+    assert_eq!(
+        ehr.open_emergency_access(patients[5], vec![1; 48]),
+        Err(Error::EmergencyDailyLimit)
+    );
+    // and works the next UTC day
+    set_now((NOW / crate::MS_PER_DAY + 1) * crate::MS_PER_DAY);
+    ehr.open_emergency_access(patients[5], vec![1; 48]).unwrap();
+}
+
+fn seed_of(account: &AccountId) -> u8 {
+    AsRef::<[u8; 32]>::as_ref(account)[0]
+}
+
+#[ink::test]
+fn upload_after_grant_expiry_requires_rotation() {
+    // given a grant to the doctor that expires in a day
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, false, NOW + DAY, vec![1; 80])
+        .unwrap();
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
+        .unwrap();
+    // when it has expired, then nothing more is added or shared under the epoch
+    set_now(NOW + DAY);
+    assert_eq!(ehr.rotation_required(patient), Ok(true));
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [0; 32], vec![], None),
+        Err(Error::RotationRequired)
+    );
+    assert_eq!(
+        ehr.deposit_emergency_key(0, vec![1; 80]),
+        Err(Error::EmergencyCustodianNotSet)
+    );
+    // until the patient rotates
+    assert_eq!(ehr.rotate_record_key(), Ok(1));
+    assert_eq!(ehr.rotation_required(patient), Ok(false));
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
+        .unwrap();
+}
+
+#[ink::test]
+fn suspension_of_a_key_holder_requires_rotation() {
+    // given a doctor holding the current key with a write grant
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (verifier, doctor, patient) = (accounts().bob, accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, true, NOW + 30 * DAY, vec![1; 80])
+        .unwrap();
+    // when the doctor is suspended
+    set_caller(verifier);
+    ehr.suspend_doctor(doctor).unwrap();
+    // then the patient must rotate, and cannot share the new key with the suspended doctor
+    set_caller(patient);
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [0; 32], vec![], None),
+        Err(Error::RotationRequired)
+    );
+    ehr.rotate_record_key().unwrap();
+    assert_eq!(
+        ehr.share_record_key(doctor, 1, vec![1; 80]),
+        Err(Error::DoctorSuspended)
+    );
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
+        .unwrap();
+}
+
+#[ink::test]
+fn doctor_replacing_its_key_requires_rotation() {
+    // given a doctor holding the current key
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, false, NOW + 30 * DAY, vec![1; 80])
+        .unwrap();
+    // when the doctor replaces its public key
+    set_caller(doctor);
+    ehr.replace_public_key([7; 32]).unwrap();
+    assert_eq!(ehr.doctor(doctor).unwrap().public_key, [7; 32]);
+    // then the patient rotates and re-shares, sealed to the new key
+    set_caller(patient);
+    assert_eq!(ehr.rotation_required(patient), Ok(true));
+    ehr.rotate_record_key().unwrap();
+    ehr.share_record_key(doctor, 1, vec![2; 80]).unwrap();
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
+        .unwrap();
+    // and a stranger has no key to replace
+    set_caller(accounts().eve);
+    assert_eq!(ehr.replace_public_key([1; 32]), Err(Error::NotRegistered));
+}
+
+#[ink::test]
+fn release_to_a_suspended_doctor_fails() {
+    // given a deposit and a doctor whose emergency access is open
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (verifier, doctor, patient) = (accounts().bob, accounts().charlie, accounts().django);
+    let keeper = appoint_custodian(&mut ehr);
+    set_caller(patient);
+    ehr.deposit_emergency_key(0, vec![1; 80]).unwrap();
+    set_caller(doctor);
+    ehr.open_emergency_access(patient, vec![1; 48]).unwrap();
+    // when the doctor is suspended, then the custodian cannot release
+    set_caller(verifier);
+    ehr.suspend_doctor(doctor).unwrap();
+    set_caller(keeper);
+    assert_eq!(
+        ehr.release_emergency_key(patient, doctor, 0, vec![2; 80]),
+        Err(Error::DoctorSuspended)
+    );
+}
+
+#[ink::test]
+fn ended_emergency_with_released_key_requires_rotation() {
+    // given a key released on an open emergency access
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    let keeper = appoint_custodian(&mut ehr);
+    set_caller(patient);
+    ehr.deposit_emergency_key(0, vec![1; 80]).unwrap();
+    set_caller(doctor);
+    ehr.open_emergency_access(patient, vec![1; 48]).unwrap();
+    set_caller(keeper);
+    ehr.release_emergency_key(patient, doctor, 0, vec![2; 80])
+        .unwrap();
+    // while it is open, the patient still adds documents
+    set_caller(patient);
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
+        .unwrap();
+    // when it ends, then the epoch is closed until the patient rotates
+    ehr.end_emergency_access(patient, doctor).unwrap();
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [0; 32], vec![], None),
+        Err(Error::RotationRequired)
+    );
+    assert_eq!(
+        ehr.deposit_emergency_key(0, vec![1; 80]),
+        Err(Error::RotationRequired)
+    );
+    ehr.rotate_record_key().unwrap();
+    ehr.deposit_emergency_key(1, vec![1; 80]).unwrap();
+}
+
+#[ink::test]
+fn book_beyond_the_patient_bound_fails() {
+    // given a doctor with a long window and a patient with 8 upcoming appointments
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(doctor);
+    ehr.publish_availability(NOW + 2 * DAY, NOW + 2 * DAY + 20 * SLOT)
+        .unwrap();
+    set_caller(patient);
+    let bound = crate::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as u64;
+    let ids: Vec<_> = (0..bound)
+        .map(|i| {
+            ehr.book_appointment(doctor, NOW + 2 * DAY + i * SLOT)
+                .unwrap()
+        })
+        .collect();
+    // when it books one more, then it is refused
+    let next = NOW + 2 * DAY + bound * SLOT;
+    assert_eq!(
+        ehr.book_appointment(doctor, next),
+        Err(Error::TooManyUpcomingAppointments)
+    );
+    // and a cancellation frees a place
+    ehr.cancel_appointment(ids[0]).unwrap();
+    ehr.book_appointment(doctor, next).unwrap();
+    // and started appointments stop counting
+    set_now(NOW + 2 * DAY + SLOT);
+    ehr.book_appointment(doctor, next + SLOT).unwrap();
 }

@@ -50,8 +50,36 @@ pub const MAX_WRAPPED_KEY_LEN: usize = 128;
 /// How long emergency ("break-glass") access lasts once opened: one hour, in milliseconds.
 pub const EMERGENCY_ACCESS_DURATION: Timestamp = 60 * 60 * 1000;
 
+/// How long after a doctor's emergency access to a patient closed (ended or expired) the same
+/// doctor may not open another to that patient: six hours, in milliseconds.
+pub const EMERGENCY_COOLDOWN: Timestamp = 6 * 60 * 60 * 1000;
+
+/// Most emergency accesses one doctor may open in one UTC day, over all patients.
+pub const MAX_EMERGENCY_OPENINGS_PER_DAY: u32 = 5;
+
+/// Longest emergency reason, sealed to the patient's public key (the client pads the text to a
+/// fixed size before sealing, so the length tells nothing).
+pub const MAX_SEALED_REASON_LEN: usize = 256;
+
+/// Highest record-key epoch. The client derives epoch keys by hashing down from this one, so
+/// client and contract share it: no rotation or revocation moves a patient past it.
+pub const MAX_KEY_EPOCH: u32 = 65_536;
+
+/// Most upcoming (booked, not yet started) appointments one patient may hold.
+pub const MAX_UPCOMING_APPOINTMENTS_PER_PATIENT: u32 = 8;
+
+/// Most open (booked, not yet cancelled or closed by the doctor) appointments one doctor may
+/// have. The doctor frees places by marking past appointments fulfilled or no-show.
+pub const MAX_OPEN_APPOINTMENTS_PER_DOCTOR: u32 = 512;
+
+/// Most open appointments in the whole contract.
+pub const MAX_OPEN_APPOINTMENTS: u64 = 1_000_000;
+
 /// Milliseconds in a minute.
 pub const MS_PER_MINUTE: Timestamp = 60 * 1000;
+
+/// Milliseconds in a day.
+pub const MS_PER_DAY: Timestamp = 24 * 60 * MS_PER_MINUTE;
 
 /// A registered patient. No name and no health data: only a key and times.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -67,8 +95,54 @@ pub struct Patient {
     /// When the identity was attested.
     pub verified_at: Option<Timestamp>,
     /// The record-key epoch documents are added under now: 0 at registration, one up at every
-    /// revocation, so a revoked doctor's key opens nothing added afterwards.
+    /// revocation or rotation, so a key holder who lost access opens nothing added afterwards.
     pub key_epoch: u32,
+    /// When the current epoch stops accepting documents and key shares: the earliest time a
+    /// holder of its key loses access (a grant expiring, an emergency whose key was released
+    /// closing). `None` while no holder's access has an end in this epoch.
+    pub key_epoch_expires_at: Option<Timestamp>,
+    /// The contract's key-holder invalidation count (doctors suspended or with a replaced
+    /// public key) when the current epoch's key was first handed to a doctor; `None` while no
+    /// doctor holds it. Any invalidation since means a holder may have lost access.
+    pub key_shared_at_invalidation: Option<u32>,
+}
+
+impl Patient {
+    /// Whether the patient must rotate to a new record-key epoch before anything more is added
+    /// or shared under the current one: a holder of the current key lost access (its grant or
+    /// emergency expired or ended, or some doctor was suspended or replaced its key after the
+    /// key was first handed out).
+    pub fn rotation_required(&self, now: Timestamp, invalidations: u32) -> bool {
+        self.key_epoch_expires_at.is_some_and(|at| now >= at)
+            || self
+                .key_shared_at_invalidation
+                .is_some_and(|seen| invalidations > seen)
+    }
+
+    /// Records that the current epoch's key went to a doctor whose access ends at `until`.
+    pub fn note_key_holder(&mut self, until: Timestamp, invalidations: u32) {
+        self.key_epoch_expires_at = Some(
+            self.key_epoch_expires_at
+                .map_or(until, |earliest| earliest.min(until)),
+        );
+        if self.key_shared_at_invalidation.is_none() {
+            self.key_shared_at_invalidation = Some(invalidations);
+        }
+    }
+
+    /// Moves to the next epoch, whose key nobody else holds yet.
+    ///
+    /// # Errors
+    /// `KeyEpochsExhausted` at [`MAX_KEY_EPOCH`].
+    pub fn next_key_epoch(&mut self) -> Result<u32, crate::Error> {
+        if self.key_epoch >= MAX_KEY_EPOCH {
+            return Err(crate::Error::KeyEpochsExhausted);
+        }
+        self.key_epoch += 1;
+        self.key_epoch_expires_at = None;
+        self.key_shared_at_invalidation = None;
+        Ok(self.key_epoch)
+    }
 }
 
 /// Answer to "is this account a patient, and who verified it when" (`PatientVerification`).
@@ -252,8 +326,6 @@ pub struct Document {
     pub encrypted_cid: Vec<u8>,
     /// Hash of the plaintext file, to check integrity after decryption.
     pub content_hash: Hash32,
-    /// Document kind code (the client maps codes to names, e.g. LOINC document classes).
-    pub kind: u16,
     /// The document key wrapped with the patient's record key (0..=128 bytes).
     pub wrapped_key: Vec<u8>,
     /// The record-key epoch `wrapped_key` is wrapped under (the patient's at upload).
@@ -279,8 +351,8 @@ pub struct EmergencyAccess {
     pub opened_at: Timestamp,
     /// When it ends by itself (`opened_at + EMERGENCY_ACCESS_DURATION`).
     pub expires_at: Timestamp,
-    /// Hash of the stated reason (the reason text stays off chain).
-    pub reason_hash: Hash32,
+    /// The stated reason, sealed to the patient's public key: only the patient reads it.
+    pub sealed_reason: Vec<u8>,
     /// When the patient or the doctor ended it early, if they did.
     pub ended_at: Option<Timestamp>,
     /// The patient's record key the emergency custodian released to the doctor, sealed to the
@@ -323,6 +395,33 @@ impl EmergencyAccess {
     pub fn is_live(&self, now: Timestamp) -> bool {
         self.ended_at.is_none() && now < self.expires_at
     }
+
+    /// When the access closed (ended early, or ran out), or will run out.
+    pub fn closes_at(&self) -> Timestamp {
+        self.ended_at.unwrap_or(self.expires_at)
+    }
+}
+
+/// How many emergency accesses a doctor opened on one UTC day.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EmergencyOpenings {
+    /// The UTC day (milliseconds since the epoch / [`MS_PER_DAY`]).
+    pub day: u64,
+    /// Accesses opened that day.
+    pub count: u32,
+}
+
+/// A patient's upcoming appointment, as kept to bound how many a patient holds.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpcomingAppointment {
+    /// The appointment.
+    pub id: AppointmentId,
+    /// Its start: once passed, it no longer counts.
+    pub start: Timestamp,
 }
 
 /// What happened, in an audit entry.
@@ -366,6 +465,14 @@ pub enum AuditAction {
     EmergencyAccessOpened,
     /// Emergency access was ended early.
     EmergencyAccessEnded,
+    /// The attestation of the patient's identity was withdrawn.
+    PatientVerificationWithdrawn,
+    /// The patient replaced its public encryption key.
+    PublicKeyReplaced,
+    /// The patient refused break-glass access to a doctor.
+    EmergencyAccessRefused,
+    /// The patient lifted a refusal of break-glass access.
+    EmergencyAccessAllowed,
 }
 
 /// What an audit entry is about.
