@@ -56,7 +56,10 @@ fn write_test_file(path: &Path, bytes: u64) {
 
 /// Runs one stage on `file` and prints `seconds peak_kib`.
 fn child(stage: usize, file: &Path, work: &Path) {
-    let record_key = EncryptionKeys::from_suri("//Bob").record_key(0).unwrap();
+    let record_key = EncryptionKeys::from_suri("//Bob")
+        .unwrap()
+        .record_key(0)
+        .unwrap();
     let input = || BufReader::with_capacity(1 << 20, File::open(file).unwrap());
     let started = Instant::now();
     match stage {
@@ -75,7 +78,7 @@ fn child(stage: usize, file: &Path, work: &Path) {
         2 | 3 => {
             let store = FsBlockStore::open(work.join(format!("store-{stage}"))).unwrap();
             let sealed =
-                seal_document(input(), store.clone(), &record_key, &PATIENT, |_| {}).unwrap();
+                seal_document(input(), store.clone(), &record_key, &PATIENT, 1, |_| {}).unwrap();
             if stage == 3 {
                 let started = Instant::now();
                 let reference = DocumentReference {

@@ -76,7 +76,6 @@ async fn main() -> anyhow::Result<()> {
             dave.account_id(),
             vec![0xc1; 60],
             [0xa5; 32],
-            1,
             vec![7; 72],
             None,
         )

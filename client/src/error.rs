@@ -9,7 +9,7 @@ pub enum ClientError {
     /// The contract refused the call with one of its documented errors. Nothing was submitted
     /// (the dry-run answered it) or, if state changed between the dry-run and inclusion, the
     /// transaction reverted and changed nothing.
-    #[error("contract error: {0:?}")]
+    #[error("the contract refused: {text} ({error:?})", error = .0, text = contract_error_text(*.0))]
     Contract(ehr::Error),
     /// The call reached the contract but ink! could not dispatch it (e.g. an unknown selector:
     /// the contract at this address is not this version of `ehr`).
@@ -87,3 +87,77 @@ impl From<subxt::Error> for ClientError {
 
 /// The client's result type.
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+/// What a contract error means, in words (its documentation: "Returned if …").
+pub fn contract_error_text(error: ehr::Error) -> &'static str {
+    use ehr::Error::*;
+    match error {
+        NotAdmin => "the caller is not the admin",
+        NotPendingAdmin => "the caller is not the account the admin role is being handed to",
+        NotVerifier => "the caller is not a verifier",
+        AlreadyVerifier => "the account is a verifier already",
+        VerifierNotFound => "the account to remove is not a verifier",
+        PatientAlreadyRegistered => "the caller is registered as a patient already",
+        PatientNotRegistered => "the account is not a registered patient",
+        PatientAlreadyVerified => "the patient's identity was attested already",
+        NotPatientVerifier => "the caller is neither a verified doctor nor a verifier (attesting patients), or, withdrawing an attestation, neither a verifier nor the one who made it",
+        PatientNotVerified => "an attestation is withdrawn from a patient nobody attested",
+        CannotVerifySelf => "an account attests its own patient identity or verifies itself as a doctor",
+        NotRegistered => "the caller is registered neither as a patient nor as a doctor",
+        DoctorAlreadyRegistered => "the caller is registered as a doctor already",
+        DoctorNotRegistered => "the account is not a registered doctor",
+        DoctorNotVerified => "the doctor is registered but not verified (pending)",
+        DoctorSuspended => "the doctor is suspended",
+        DoctorAlreadyVerified => "the doctor is verified already",
+        DoctorAlreadySuspended => "the doctor is suspended already",
+        InvalidDisplayName => "a display name is empty, longer than 64 bytes, or has control characters",
+        InvalidSpecialty => "a specialty is empty, longer than 64 bytes, or has control characters",
+        InvalidSlotLength => "a slot length is outside 5..=480 minutes",
+        InvalidWindow => "a window does not end after it starts",
+        WindowNotAligned => "a window's start or end is not on a slot boundary",
+        WindowInPast => "a window ends in the past",
+        WindowOverlaps => "a window overlaps one the doctor published already",
+        TooManyWindows => "the doctor has 16 open windows already",
+        WindowNotFound => "the doctor has no window starting at the given time",
+        SlotNotAligned => "a slot start is not on a slot boundary",
+        SlotInPast => "a slot starts at or before the current block time",
+        SlotOutsideAvailability => "a slot is not inside any of the doctor's windows",
+        SlotAlreadyBooked => "the slot is booked already",
+        CannotBookSelf => "a doctor tries to book themselves",
+        TooManyUpcomingAppointments => "the patient holds 8 upcoming appointments already",
+        DoctorFullyBooked => "the doctor has 512 open appointments already",
+        AppointmentLimitReached => "the contract holds 1,000,000 open appointments already",
+        AppointmentNotFound => "no appointment has the given id",
+        NotAppointmentParticipant => "the caller may not act on the appointment (not its patient or doctor, or the patient where only the doctor may act)",
+        AppointmentNotBooked => "the appointment is not booked any more (cancelled, fulfilled, no-show)",
+        AppointmentStarted => "the appointment has started (it can no longer be cancelled)",
+        AppointmentNotStarted => "the appointment has not started (it cannot be fulfilled or no-show yet)",
+        CannotGrantSelf => "a patient grants access to themselves",
+        ExpiryInPast => "a grant's expiry is not in the future",
+        WrappedKeyTooLong => "a wrapped key is longer than 128 bytes",
+        GrantNotFound => "the patient never granted the doctor access",
+        GrantAlreadyRevoked => "the grant was revoked already",
+        StaleKeyEpoch => "a record key is shared for an epoch that is not the patient's current one",
+        RotationRequired => "a holder of the patient's current record key has lost access (a grant or an emergency with a released key ended, or a doctor was suspended or replaced its key), so nothing more may be added or shared under it: the patient must rotate_record_key",
+        KeyEpochsExhausted => "the patient's record key is at epoch 65,536 and cannot move further",
+        RecordKeyNotShared => "a doctor with a write grant does not hold the patient's current record key yet (the patient revoked someone and has not re-shared the key), so cannot add documents",
+        AccessDenied => "the caller has no live access to the patient's records (no grant, an expired or revoked one, a read grant where write is needed, or a suspended doctor)",
+        InvalidEncryptedCid => "an encrypted CID is empty or longer than 256 bytes",
+        DocumentNotFound => "the patient has no document with the given id",
+        DocumentNotCurrent => "the document is not current (superseded or entered in error)",
+        NotDocumentAuthor => "the caller may not mark or supersede the document (only its author or the patient may)",
+        EmergencyAccessActive => "the doctor's emergency access to the patient is open already",
+        EmergencyAccessNotFound => "there is no open emergency access to end",
+        EmergencyCustodianNotSet => "the admin has not appointed an emergency custodian",
+        NotEmergencyCustodian => "the caller is not the emergency custodian the key was deposited with",
+        EmergencyKeyNotDeposited => "the patient has not deposited a record key with the emergency custodian",
+        EmergencyAccessRefused => "the patient refused break-glass access to this doctor (explicitly, or by revoking the doctor's grant)",
+        EmergencyAccessAlreadyRefused => "a refusal is made twice",
+        EmergencyAccessNotRefused => "a refusal to lift does not exist",
+        EmergencyCooldown => "the doctor's last emergency access to this patient closed less than six hours ago",
+        EmergencyDailyLimit => "the doctor opened 5 emergency accesses today (UTC) already",
+        InvalidSealedReason => "a sealed emergency reason is empty or longer than 256 bytes",
+        NotPermitted => "the caller may not read this (another account's appointments, audit trail or grants)",
+        ValueTooLarge => "an encoded value does not fit the contract's storage buffer",
+        Overflow => "a counter would overflow",
+    }
+}

@@ -69,6 +69,10 @@ ehr_events!(
     EmergencyKeyDeposited,
     EmergencyKeyWithdrawn,
     EmergencyKeyReleased,
+    PatientVerificationWithdrawn,
+    PublicKeyReplaced,
+    EmergencyAccessRefused,
+    EmergencyAccessAllowed,
 );
 
 /// The events `contract` emitted in one extrinsic, in order. Events of other contracts and

@@ -148,6 +148,12 @@ messages! {
     tx register_patient(public_key: PublicKey) -> ();
     /// `verify_patient(patient)`: a verified doctor or verifier attests a patient.
     tx verify_patient(patient: AccountId) -> ();
+    /// `withdraw_patient_verification(patient)`: the attester or any verifier withdraws it.
+    tx withdraw_patient_verification(patient: AccountId) -> ();
+    /// `replace_public_key(public_key)`: the caller's new encryption key (a lost device).
+    tx replace_public_key(public_key: PublicKey) -> ();
+    /// `rotation_required(patient)`: whether the patient must rotate before adding more.
+    query rotation_required(patient: AccountId) -> bool;
     /// `patient(account)`.
     query patient(account: AccountId) -> Patient;
     /// `patient_verification(account)`.
@@ -210,12 +216,11 @@ messages! {
     query grant(patient: AccountId, doctor: AccountId) -> Grant;
     /// `get_grants(patient, offset, limit)`.
     query get_grants(patient: AccountId, offset: u32, limit: u32) -> Page<GrantEntry>;
-    /// `upload_document(patient, encrypted_cid, content_hash, kind, wrapped_key, supersedes)`.
+    /// `upload_document(patient, encrypted_cid, content_hash, wrapped_key, supersedes)`.
     tx upload_document(
         patient: AccountId,
         encrypted_cid: Vec<u8>,
         content_hash: Hash32,
-        kind: u16,
         wrapped_key: Vec<u8>,
         supersedes: Option<DocumentId>
     ) -> DocumentId;
@@ -225,12 +230,18 @@ messages! {
     tx open_document(patient: AccountId, id: DocumentId) -> Document;
     /// `get_all_documents(patient, offset, limit)`.
     query get_all_documents(patient: AccountId, offset: u32, limit: u32) -> Page<Document>;
-    /// `open_emergency_access(patient, reason_hash)`: returns when the access ends.
-    tx open_emergency_access(patient: AccountId, reason_hash: Hash32) -> Timestamp;
+    /// `open_emergency_access(patient, sealed_reason)`: returns when the access ends.
+    tx open_emergency_access(patient: AccountId, sealed_reason: Vec<u8>) -> Timestamp;
     /// `end_emergency_access(patient, doctor)`.
     tx end_emergency_access(patient: AccountId, doctor: AccountId) -> ();
     /// `emergency_access(patient, doctor)`.
     query emergency_access(patient: AccountId, doctor: AccountId) -> EmergencyAccess;
+    /// `refuse_emergency_access(doctor)`: the patient refuses a doctor break-glass access.
+    tx refuse_emergency_access(doctor: AccountId) -> ();
+    /// `allow_emergency_access(doctor)`: the patient lifts a refusal.
+    tx allow_emergency_access(doctor: AccountId) -> ();
+    /// `emergency_refusal(patient, doctor)`: since when the patient refuses the doctor.
+    query emergency_refusal(patient: AccountId, doctor: AccountId) -> Option<Timestamp>;
     /// `set_emergency_custodian(custodian)`: the admin appoints (or removes) the key custodian.
     tx set_emergency_custodian(custodian: Option<EmergencyCustodian>) -> ();
     /// `emergency_custodian()`.
@@ -287,6 +298,6 @@ mod tests {
         let mut labels = ALL_LABELS.to_vec();
         labels.sort_unstable();
         labels.dedup();
-        assert_eq!(labels.len(), 50);
+        assert_eq!(labels.len(), 56);
     }
 }

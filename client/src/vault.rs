@@ -9,7 +9,8 @@
 //! use std::time::Duration;
 //!
 //! let ipfs = IpfsBackend::embedded("/var/lib/ehr/ipfs", vec![], Duration::from_secs(30))?;
-//! let vault = client.documents(EncryptionKeys::from_suri("//Bob"), ipfs);
+//! let keys = client.registered_keys(EncryptionKeys::from_suri("//Bob")?).await?;
+//! let vault = client.documents(keys, ipfs);
 //! let uploaded = vault.upload_document(patient, Path::new("scan.pdf"), 18748).await?;
 //! let opened = vault.open_document(patient, uploaded.id, Path::new("copy.pdf")).await?;
 //! assert_eq!(opened.plaintext_len, uploaded.plaintext_len);
@@ -22,15 +23,22 @@
 //! epoch's, by key regression), or, during emergency access, the one the emergency custodian
 //! released to them. Revoking a grant moves the patient to the next epoch and re-shares the new key
 //! with every remaining live grantee, so the revoked doctor's key opens nothing added after.
+//!
+//! The contract closes an epoch when a holder of its key loses access (a grant expires, an
+//! emergency with a released key closes, a doctor who held it is suspended or replaces its
+//! key): it then answers `RotationRequired`. The patient's vault meets that answer by rotating
+//! and re-sharing with the doctors still entitled (live grant, verified, not suspended), then
+//! doing what was asked; [`UploadedDocument::rotation`] says when it did.
 
 use crate::client::{EhrClient, Submitted};
 use crate::documents::{
-    open_sealed_document, seal_document, BlockSink, BlockSource, DocumentError, DocumentReference,
-    EncryptionKeys, FsBlockStore, KuboRpc, PeerBlockSource, RecordKey, SealedDocument,
+    open_reference, open_sealed_document, seal_document, seal_reason, BlockSink, BlockSource,
+    DocumentError, DocumentReference, EncryptionKeys, FsBlockStore, KuboRpc, OpenedBlob,
+    PeerBlockSource, RecordKey, SealedDocument,
 };
 use crate::{messages, ClientError, Result};
 use cid::Cid;
-use ehr::{Document, DocumentId};
+use ehr::{DoctorStatus, Document, DocumentId, Timestamp};
 use ink::primitives::AccountId;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -136,7 +144,7 @@ impl From<PathBuf> for DocumentSource {
 }
 
 /// A document encrypted, stored on IPFS, and referenced on chain.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct UploadedDocument {
     /// Its identifier in the patient's record.
     pub id: DocumentId,
@@ -150,6 +158,9 @@ pub struct UploadedDocument {
     pub blob_len: u64,
     /// The block that included `upload_document`.
     pub block_hash: H256,
+    /// The rotation the patient's vault made first, because the contract answered
+    /// `RotationRequired`.
+    pub rotation: Option<KeyRotation>,
 }
 
 /// A document opened through the logged `open_document` message, decrypted and checked.
@@ -157,6 +168,8 @@ pub struct UploadedDocument {
 pub struct OpenedDocument {
     /// What the chain holds about it.
     pub document: Document,
+    /// Its kind code, from the encrypted reference.
+    pub kind: u16,
     /// The CID of the encrypted blob it was read from.
     pub cid: Cid,
     /// Bytes of plaintext written.
@@ -178,6 +191,9 @@ pub struct KeyRotation {
     /// Doctors the new key could not be shared with, and why (share again with
     /// [`DocumentVault::share_record_key`]).
     pub failed: Vec<(AccountId, ClientError)>,
+    /// Doctors with live grants the new key was not shared with because they are not verified
+    /// now (suspended): keys never go to a suspended doctor.
+    pub skipped: Vec<(AccountId, DoctorStatus)>,
     /// Whether the key deposited with the emergency custodian was replaced by the new
     /// epoch's (false: the patient has no deposit, or re-depositing failed, see
     /// `deposit_error`).
@@ -203,6 +219,41 @@ impl EhrClient {
             ipfs,
         }
     }
+
+    /// The generation of `keys` (the signer's) whose public half is registered on chain, as a
+    /// patient, a doctor or the emergency custodian; `keys` itself if none is registered.
+    ///
+    /// # Errors
+    /// `InvalidInput` if the key on chain is none of this account's generations (it was
+    /// registered from another secret); `Rpc` / `Contract` on chain errors.
+    pub async fn registered_keys(&self, keys: EncryptionKeys) -> Result<EncryptionKeys> {
+        let me = self.account_id();
+        let registered = match self.patient(me).await {
+            Ok(patient) => Some(patient.public_key),
+            Err(ClientError::Contract(ehr::Error::PatientNotRegistered)) => {
+                match self.doctor(me).await {
+                    Ok(doctor) => Some(doctor.public_key),
+                    Err(ClientError::Contract(ehr::Error::DoctorNotRegistered)) => {
+                        match self.emergency_custodian().await {
+                            Ok(custodian) if custodian.account == me => Some(custodian.public_key),
+                            Ok(_) | Err(ClientError::Contract(_)) => None,
+                            Err(err) => return Err(err),
+                        }
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
+            Err(err) => return Err(err),
+        };
+        match registered {
+            None => Ok(keys),
+            Some(public_key) => keys.matching(&public_key).ok_or_else(|| {
+                ClientError::InvalidInput(
+                    "the encryption key registered on chain is not one of this account's".into(),
+                )
+            }),
+        }
+    }
 }
 
 /// How many re-shares are in flight at once after a revocation.
@@ -218,10 +269,15 @@ impl DocumentVault<'_> {
     /// and adds the document to `patient`'s record with `upload_document` (the signer is the
     /// patient, or a doctor with a write grant holding the patient's current record key).
     ///
+    /// `kind` (a document class code) is encrypted with the reference, not public. If the
+    /// signer is the patient and the contract answers `RotationRequired`, the vault rotates
+    /// and re-shares first ([`UploadedDocument::rotation`]).
+    ///
     /// # Errors
-    /// `Contract(..)` as `upload_document` (`PatientNotRegistered`, `AccessDenied`, ...; checked
-    /// before anything is encrypted); `Document(KeyNotShared)` if the patient has not shared
-    /// the current record key with this doctor; `Document(Io | Ipfs | InvalidInput)`.
+    /// `Contract(..)` as `upload_document` (`PatientNotRegistered`, `AccessDenied`,
+    /// `RotationRequired` for a doctor: the patient must rotate; checked before anything is
+    /// encrypted); `Document(KeyNotShared)` if the patient has not shared the current record
+    /// key with this doctor; `Document(Io | Ipfs | InvalidInput)`.
     pub async fn upload_document(
         &self,
         patient: AccountId,
@@ -246,22 +302,30 @@ impl DocumentVault<'_> {
         progress: impl FnMut(u64) + Send + 'static,
     ) -> Result<UploadedDocument> {
         // Ask the contract first (nothing is stored or encrypted if it would refuse).
-        self.client
-            .dry_run(&messages::upload_document(
-                patient,
-                vec![0; 64],
-                [0; 32],
-                kind,
-                vec![0; 72],
-                supersedes,
-            ))
-            .await?;
+        let probe =
+            messages::upload_document(patient, vec![0; 64], [0; 32], vec![0; 72], supersedes);
+        let rotation = match self.client.dry_run(&probe).await {
+            Ok(_) => None,
+            Err(ClientError::Contract(ehr::Error::RotationRequired))
+                if patient == self.client.account_id() =>
+            {
+                Some(self.rotate_record_key().await?)
+            }
+            Err(err) => return Err(err),
+        };
         let record_key = self.record_key_for_writing(patient).await?;
         let source = source.into();
         let sink = self.ipfs.clone();
         let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
         let sealed: SealedDocument = blocking(move || {
-            seal_document(source.open()?, sink, &record_key, &patient_bytes, progress)
+            seal_document(
+                source.open()?,
+                sink,
+                &record_key,
+                &patient_bytes,
+                kind,
+                progress,
+            )
         })
         .await?;
         let done = self
@@ -270,7 +334,6 @@ impl DocumentVault<'_> {
                 patient,
                 sealed.encrypted_cid.clone(),
                 sealed.content_hash,
-                kind,
                 sealed.wrapped_key.clone(),
                 supersedes,
             )
@@ -282,6 +345,7 @@ impl DocumentVault<'_> {
             plaintext_len: sealed.plaintext_len,
             blob_len: sealed.blob_len,
             block_hash: done.block_hash,
+            rotation,
         })
     }
 
@@ -318,20 +382,22 @@ impl DocumentVault<'_> {
     ) -> Result<OpenedDocument> {
         let opened = self.client.open_document(patient, id).await?;
         let document = opened.value;
-        let (cid, plaintext_len) = self
+        let blob = self
             .decrypt_document(patient, &document, output, progress)
             .await?;
         Ok(OpenedDocument {
             document,
-            cid,
-            plaintext_len,
+            kind: blob.kind,
+            cid: blob.cid,
+            plaintext_len: blob.plaintext_len,
             path: output.to_path_buf(),
         })
     }
 
     /// Decrypts a document whose reference this account already has (from
     /// [`open_document`](Self::open_document) or a page of `get_all_documents`) into
-    /// `output`, without another chain call. Returns the blob's CID and the plaintext length.
+    /// `output`, without another chain call. Returns the kind, the blob's CID and the plaintext
+    /// length.
     ///
     /// # Errors
     /// As [`open_document`](Self::open_document), less the contract's.
@@ -341,7 +407,7 @@ impl DocumentVault<'_> {
         document: &Document,
         output: &Path,
         progress: impl FnMut(u64) + Send + 'static,
-    ) -> Result<(Cid, u64)> {
+    ) -> Result<OpenedBlob> {
         let record_key = self
             .record_key_for_reading(patient, document.key_epoch)
             .await?;
@@ -364,7 +430,7 @@ impl DocumentVault<'_> {
                 content_hash: &document.content_hash,
                 wrapped_key: &document.wrapped_key,
             };
-            let (cid, length) =
+            let opened =
                 open_sealed_document(reference, &record_key, source, &mut writer, progress)?;
             writer.flush()?;
             let temporary = writer
@@ -373,38 +439,79 @@ impl DocumentVault<'_> {
             temporary
                 .persist(&output)
                 .map_err(|err| DocumentError::Io(err.error))?;
-            Ok((cid, length))
+            Ok(opened)
         })
         .await
+    }
+
+    /// The kind code of a document this account can read (from a page of
+    /// `get_all_documents`), decrypted from its reference: no IPFS access, no chain write.
+    ///
+    /// # Errors
+    /// As [`decrypt_document`](Self::decrypt_document), less the IPFS ones.
+    pub async fn document_kind(&self, patient: AccountId, document: &Document) -> Result<u16> {
+        let record_key = self
+            .record_key_for_reading(patient, document.key_epoch)
+            .await?;
+        let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
+        let reference = DocumentReference {
+            patient: &patient_bytes,
+            encrypted_cid: &document.encrypted_cid,
+            content_hash: &document.content_hash,
+            wrapped_key: &document.wrapped_key,
+        };
+        Ok(open_reference(reference, &record_key)?.1)
     }
 
     /// Gives `doctor` access to the signer's records until `expires_at` (ms), read-only or
     /// also `write`, with the current record key sealed to the doctor's registered X25519
     /// key.
     ///
+    /// If the contract answers `RotationRequired`, rotates and re-shares first.
+    ///
     /// # Errors
-    /// `Contract(..)` as `doctor` and `grant_access` (`DoctorNotFound`, `DoctorNotVerified`,
-    /// `GrantExpiryInPast`, ...).
+    /// `Contract(..)` as `doctor` and `grant_access` (`DoctorNotRegistered`,
+    /// `DoctorNotVerified`, `ExpiryInPast`, ...).
     pub async fn grant_access(
         &self,
         doctor: AccountId,
         write: bool,
         expires_at: u64,
     ) -> Result<Submitted<()>> {
-        let sealed = self.current_key_sealed_to(doctor).await?.1;
-        self.client
-            .grant_access(doctor, write, expires_at, sealed)
-            .await
+        let grant = || async move {
+            let sealed = self.current_key_sealed_to(doctor).await?.1;
+            self.client
+                .grant_access(doctor, write, expires_at, sealed)
+                .await
+        };
+        match grant().await {
+            Err(ClientError::Contract(ehr::Error::RotationRequired)) => {
+                self.rotate_record_key().await?;
+                grant().await
+            }
+            outcome => outcome,
+        }
     }
 
     /// Shares the signer's current record key with `doctor`, who holds a live grant (after a
-    /// revocation moved the epoch, or if the grant was given without a key).
+    /// revocation moved the epoch, or if the grant was given without a key). If the contract
+    /// answers `RotationRequired`, rotates (which re-shares with every entitled doctor).
     ///
     /// # Errors
-    /// `Contract(..)` as `share_record_key` (`GrantNotFound`, `AccessDenied`, ...).
+    /// `Contract(..)` as `share_record_key` (`GrantNotFound`, `AccessDenied`,
+    /// `DoctorSuspended`, ...).
     pub async fn share_record_key(&self, doctor: AccountId) -> Result<Submitted<()>> {
-        let (epoch, sealed) = self.current_key_sealed_to(doctor).await?;
-        self.client.share_record_key(doctor, epoch, sealed).await
+        let share = || async move {
+            let (epoch, sealed) = self.current_key_sealed_to(doctor).await?;
+            self.client.share_record_key(doctor, epoch, sealed).await
+        };
+        match share().await {
+            Err(ClientError::Contract(ehr::Error::RotationRequired)) => {
+                self.rotate_record_key().await?;
+                share().await
+            }
+            outcome => outcome,
+        }
     }
 
     /// Revokes `doctor`'s grant (the contract moves the signer's record key to the next
@@ -443,9 +550,11 @@ impl DocumentVault<'_> {
         .await
     }
 
-    /// The patient ends `doctor`'s emergency access now; if the custodian had released the
-    /// record key to the doctor, also rotates it ([`rotate_record_key`](Self::rotate_record_key))
-    /// so the doctor's copy opens nothing added after the emergency.
+    /// The patient ends `doctor`'s emergency access now; if the contract then requires a
+    /// rotation (the custodian had released the current record key to the doctor, at any time
+    /// up to the end), also rotates it ([`rotate_record_key`](Self::rotate_record_key)) so the
+    /// doctor's copy opens nothing added after the emergency. The decision is read after the
+    /// end is included, so a release that landed just before it is not missed.
     ///
     /// # Errors
     /// `Contract(..)` as `end_emergency_access`, `rotate_record_key`.
@@ -454,13 +563,58 @@ impl DocumentVault<'_> {
         doctor: AccountId,
     ) -> Result<(Submitted<()>, Option<KeyRotation>)> {
         let patient = self.client.account_id();
-        let access = self.client.emergency_access(patient, doctor).await?;
         let ended = self.client.end_emergency_access(patient, doctor).await?;
-        let rotation = match access.released_key_epoch {
-            Some(_) => Some(self.rotate_record_key().await?),
-            None => None,
+        let rotation = if self.client.rotation_required(patient).await? {
+            Some(self.rotate_record_key().await?)
+        } else {
+            None
         };
         Ok((ended, rotation))
+    }
+
+    /// As a verified doctor: opens emergency access to `patient`'s records with `reason`,
+    /// sealed to the patient's public key and padded to a fixed size, so only the patient reads
+    /// it. Returns when the access ends (ms).
+    ///
+    /// # Errors
+    /// `Document(InvalidInput)` if `reason` is empty or too long; `Contract(..)` as
+    /// `open_emergency_access` (`EmergencyAccessRefused`, `EmergencyCooldown`,
+    /// `EmergencyDailyLimit`, `DoctorSuspended`, ...).
+    pub async fn open_emergency_access(
+        &self,
+        patient: AccountId,
+        reason: &str,
+    ) -> Result<Submitted<Timestamp>> {
+        let patient_key = self.client.patient(patient).await?.public_key;
+        let sealed = seal_reason(reason, &patient_key)?;
+        self.client.open_emergency_access(patient, sealed).await
+    }
+
+    /// As the patient: the reason `doctor` gave for its latest emergency access.
+    ///
+    /// # Errors
+    /// `Contract(EmergencyAccessNotFound | NotPermitted)`; `Document(Integrity)` if it was not
+    /// sealed to this account's key.
+    pub async fn emergency_reason(&self, doctor: AccountId) -> Result<String> {
+        let access = self
+            .client
+            .emergency_access(self.client.account_id(), doctor)
+            .await?;
+        Ok(self.keys.open_reason(&access.sealed_reason)?)
+    }
+
+    /// Replaces the signer's registered encryption key with the next generation's (a lost or
+    /// exposed device) and returns the new keys; build a new vault with them. For a doctor,
+    /// the contract then has every patient who shared a key with it rotate, and the patient's
+    /// vault re-seals the new key to the new public key. A patient's record keys do not change.
+    /// Whoever holds the old key still opens what was sealed to it before.
+    ///
+    /// # Errors
+    /// `Contract(NotRegistered)`.
+    pub async fn replace_public_key(&self) -> Result<(Submitted<()>, EncryptionKeys)> {
+        let next = self.keys.with_generation(self.keys.generation() + 1);
+        let submitted = self.client.replace_public_key(next.public_key()).await?;
+        Ok((submitted, next))
     }
 
     /// The patient opts in to break-glass key release: deposits the current record key
@@ -469,6 +623,17 @@ impl DocumentVault<'_> {
     /// # Errors
     /// `Contract(EmergencyCustodianNotSet | PatientNotRegistered | ..)`.
     pub async fn deposit_emergency_key(&self) -> Result<Submitted<()>> {
+        match self.deposit_current_key().await {
+            Err(ClientError::Contract(ehr::Error::RotationRequired)) => {
+                // The rotation re-deposits if there was a deposit; deposit now in any case.
+                self.rotate_record_key().await?;
+                self.deposit_current_key().await
+            }
+            outcome => outcome,
+        }
+    }
+
+    async fn deposit_current_key(&self) -> Result<Submitted<()>> {
         let custodian = self.client.emergency_custodian().await?;
         let key = self.own_current_key().await?;
         let sealed = key.seal_to(&custodian.public_key);
@@ -504,7 +669,8 @@ impl DocumentVault<'_> {
     }
 
     /// After the signer's epoch moved: shares the new key with every live grantee holding an
-    /// older one, and re-deposits it with the custodian if there is a deposit.
+    /// older one who is verified now (never a suspended doctor), and re-deposits it with the
+    /// custodian if there is a deposit.
     async fn share_new_epoch(&self, submitted: Submitted<()>) -> Result<KeyRotation> {
         let patient = self.client.account_id();
         let record_key = self.own_current_key().await?;
@@ -531,9 +697,13 @@ impl DocumentVault<'_> {
         }
         let mut shares = Vec::new();
         let mut failed = Vec::new();
+        let mut skipped = Vec::new();
         let mut targets = Vec::new();
         for grantee in grantees {
             match self.client.doctor(grantee).await {
+                Ok(profile) if profile.status != DoctorStatus::Verified => {
+                    skipped.push((grantee, profile.status));
+                }
                 Ok(profile) => {
                     shares.push(messages::share_record_key(
                         grantee,
@@ -558,7 +728,7 @@ impl DocumentVault<'_> {
         let (emergency_key_redeposited, deposit_error) =
             match self.client.emergency_key(patient).await {
                 Ok(deposit) if deposit.key_epoch < epoch => {
-                    match self.deposit_emergency_key().await {
+                    match self.deposit_current_key().await {
                         Ok(_) => (true, None),
                         Err(err) => (false, Some(err)),
                     }
@@ -570,6 +740,7 @@ impl DocumentVault<'_> {
             key_epoch: epoch,
             reshared,
             failed,
+            skipped,
             emergency_key_redeposited,
             deposit_error,
         })

@@ -3,12 +3,16 @@
 //! (`crypto_box`), BLAKE2b (`blake2`), and the operating system's random numbers (`getrandom`).
 //!
 //! # Keys
-//! - **Account encryption key**: an X25519 key pair per account. The secret is BLAKE2b-256 of
-//!   `"ehr/x25519-secret/v1:" ‖ SURI` (the account's secret URI, a domain-separated KDF), so it
-//!   never needs storing; the public half is what `register_patient` / `register_doctor` put on
-//!   chain.
-//! - **Record keys** (per patient, per epoch): a key-regression chain. The patient's seed is
-//!   `k[MAX] = BLAKE2b-256(key = account secret, "ehr/record-key-seed/v1")` and
+//! - **Account encryption key**: an X25519 key pair per account and *generation*. The secret is
+//!   BLAKE2b-256 keyed with the account's sr25519 secret key bytes (see
+//!   [`AccountSecret`](crate::AccountSecret)) over `"ehr/x25519-secret/v2" ‖ generation`, so it
+//!   never needs storing, and a mnemonic and its hex seed give the same key. The public half is
+//!   what `register_patient` / `register_doctor` put on chain; `replace_public_key` moves to the
+//!   next generation (a lost or exposed device), and the client finds its generation by
+//!   matching the key on chain.
+//! - **Record keys** (per patient, per epoch): a key-regression chain, independent of the
+//!   encryption key's generation. The patient's seed is
+//!   `k[MAX] = BLAKE2b-256(key = account secret key bytes, "ehr/record-key-seed/v2")` and
 //!   `k[e - 1] = BLAKE2b-256("ehr/record-key-regress/v1" ‖ k[e])`. Whoever holds `k[e]` can
 //!   compute every older key and no newer one, so revoking a doctor and moving to epoch
 //!   `e + 1` shuts the doctor out of everything added afterwards while the remaining doctors,
@@ -44,10 +48,21 @@ use std::io::{Read, Write};
 use super::DocumentError;
 use crate::blake2_256;
 
-/// Highest record-key epoch: each revocation moves a patient one epoch up, so this is how many
-/// revocations a patient can make. Deriving the oldest key from the newest takes at most this
-/// many hashes (well under a millisecond).
-pub const MAX_EPOCH: u32 = 4_096;
+/// Highest record-key epoch, the contract's own [`ehr::MAX_KEY_EPOCH`]: each revocation or
+/// rotation moves a patient one epoch up, and the contract refuses to move past it. Deriving
+/// the oldest key from the newest takes at most this many hashes (about 20 ms).
+pub const MAX_EPOCH: u32 = ehr::MAX_KEY_EPOCH;
+
+/// Most encryption-key generations the client looks through to find the one registered on
+/// chain (each `replace_public_key` moves one up).
+pub const MAX_KEY_GENERATIONS: u32 = 64;
+
+/// Bytes of an emergency reason's padded plaintext: a 2-byte length, the UTF-8 text, zeros. A
+/// sealed box adds 48, so every sealed reason is exactly `ehr::MAX_SEALED_REASON_LEN` bytes.
+const REASON_PADDED: usize = ehr::MAX_SEALED_REASON_LEN - 48;
+
+/// Longest emergency reason, in bytes of UTF-8.
+pub const MAX_REASON_LEN: usize = REASON_PADDED - 2;
 
 /// Plaintext bytes per STREAM chunk.
 pub const STREAM_CHUNK: usize = 64 * 1024;
@@ -70,9 +85,12 @@ fn random<const N: usize>() -> [u8; N] {
     bytes
 }
 
-/// An account's X25519 key pair for sealing and opening keys.
+/// An account's X25519 key pair (of one generation) for sealing and opening keys, and its
+/// record-key seed.
 #[derive(Clone)]
 pub struct EncryptionKeys {
+    account: crate::AccountSecret,
+    generation: u32,
     secret: crypto_box::SecretKey,
 }
 
@@ -85,13 +103,50 @@ impl std::fmt::Debug for EncryptionKeys {
 }
 
 impl EncryptionKeys {
-    /// The key pair derived from an account's secret URI (`//Alice`, a mnemonic, ...):
-    /// the X25519 secret is BLAKE2b-256 of `"ehr/x25519-secret/v1:" ‖ suri`.
-    pub fn from_suri(suri: &str) -> Self {
-        let secret = blake2_256(&[b"ehr/x25519-secret/v1:".as_slice(), suri.as_bytes()].concat());
+    /// The generation-0 key pair of the account `suri` names (`//Alice`, a mnemonic, a hex
+    /// seed, ...).
+    ///
+    /// # Errors
+    /// `InvalidInput` if `suri` is not a valid secret URI.
+    pub fn from_suri(suri: &str) -> Result<Self, DocumentError> {
+        let account = crate::AccountSecret::from_suri(suri)
+            .map_err(|_| DocumentError::InvalidInput("the secret URI is malformed".into()))?;
+        Ok(Self::from_account_secret(account, 0))
+    }
+
+    /// The key pair of `generation` derived from an account's secret key bytes.
+    pub fn from_account_secret(account: crate::AccountSecret, generation: u32) -> Self {
+        let mut message = b"ehr/x25519-secret/v2".to_vec();
+        message.extend_from_slice(&generation.to_le_bytes());
+        let secret = keyed_hash(account.bytes(), &message);
         Self {
+            account,
+            generation,
             secret: crypto_box::SecretKey::from(secret),
         }
+    }
+
+    /// The same account's key pair of another generation.
+    pub fn with_generation(&self, generation: u32) -> Self {
+        Self::from_account_secret(self.account.clone(), generation)
+    }
+
+    /// The same account's key pair whose public half is `registered` (the key on chain), looking
+    /// through generations `0..MAX_KEY_GENERATIONS`.
+    pub fn matching(&self, registered: &[u8; 32]) -> Option<Self> {
+        (0..MAX_KEY_GENERATIONS)
+            .map(|generation| self.with_generation(generation))
+            .find(|keys| &keys.public_key() == registered)
+    }
+
+    /// Which generation this key pair is.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The account these keys belong to.
+    pub fn account(&self) -> ink::primitives::AccountId {
+        self.account.account()
     }
 
     /// The public half, as registration puts it on chain.
@@ -99,32 +154,44 @@ impl EncryptionKeys {
         *self.secret.public_key().as_bytes()
     }
 
-    /// This account's record key for `epoch`, as the patient whose records they are.
+    /// This account's record key for `epoch`, as the patient whose records they are. The
+    /// record keys do not depend on the encryption key's generation.
     ///
     /// # Errors
     /// `InvalidInput` if `epoch` is above [`MAX_EPOCH`].
     pub fn record_key(&self, epoch: u32) -> Result<RecordKey, DocumentError> {
-        let mut mac = <Blake2bMac<U32> as MacKeyInit>::new_from_slice(&self.secret.to_bytes())
-            .map_err(|_| DocumentError::InvalidInput("record key seed".into()))?;
-        Mac::update(&mut mac, b"ehr/record-key-seed/v1");
-        let seed: [u8; 32] = mac.finalize_fixed().into();
+        if epoch > MAX_EPOCH {
+            return Err(DocumentError::InvalidInput(format!(
+                "epoch {epoch} is above {MAX_EPOCH}"
+            )));
+        }
         RecordKey {
             epoch: MAX_EPOCH,
-            key: seed,
+            key: keyed_hash(self.account.bytes(), b"ehr/record-key-seed/v2"),
         }
         .older(epoch)
     }
 
-    /// Opens a record key that a patient sealed to this account for `epoch`.
+    /// Opens a record key that a patient sealed to this account for `epoch`: to this
+    /// generation's key or, if it was sealed before a key replacement, to an older one.
     ///
     /// # Errors
     /// `Integrity` if the sealed key was not sealed to this account or was altered.
     pub fn open_record_key(&self, sealed: &[u8], epoch: u32) -> Result<RecordKey, DocumentError> {
-        let key = self.secret.unseal(sealed).map_err(|_| {
-            DocumentError::Integrity(
-                "the sealed record key does not open with this account's key".into(),
-            )
-        })?;
+        let key = (0..=self.generation)
+            .rev()
+            .find_map(|generation| {
+                if generation == self.generation {
+                    self.secret.unseal(sealed).ok()
+                } else {
+                    self.with_generation(generation).secret.unseal(sealed).ok()
+                }
+            })
+            .ok_or_else(|| {
+                DocumentError::Integrity(
+                    "the sealed record key does not open with this account's key".into(),
+                )
+            })?;
         let key: [u8; 32] = key.try_into().map_err(|_| {
             DocumentError::Integrity("the sealed record key has the wrong length".into())
         })?;
@@ -135,6 +202,54 @@ impl EncryptionKeys {
         }
         Ok(RecordKey { epoch, key })
     }
+
+    /// Opens an emergency reason a doctor sealed to this account (the patient) with
+    /// [`seal_reason`], trying older generations as [`open_record_key`](Self::open_record_key).
+    ///
+    /// # Errors
+    /// `Integrity` if it was not sealed to this account or is malformed.
+    pub fn open_reason(&self, sealed: &[u8]) -> Result<String, DocumentError> {
+        let malformed = || DocumentError::Integrity("the sealed reason does not open".into());
+        let padded = (0..=self.generation)
+            .rev()
+            .find_map(|generation| self.with_generation(generation).secret.unseal(sealed).ok())
+            .ok_or_else(malformed)?;
+        let length = padded
+            .get(..2)
+            .map(|bytes| usize::from(u16::from_le_bytes([bytes[0], bytes[1]])))
+            .ok_or_else(malformed)?;
+        let text = padded.get(2..2 + length).ok_or_else(malformed)?;
+        String::from_utf8(text.to_vec()).map_err(|_| malformed())
+    }
+}
+
+/// An emergency reason sealed to the patient's public key, padded so every sealed reason has
+/// the same length (`ehr::MAX_SEALED_REASON_LEN`): a chain observer learns neither the text
+/// nor its length, and nobody can test a guess against it.
+///
+/// # Errors
+/// `InvalidInput` if `reason` is empty or longer than [`MAX_REASON_LEN`] bytes.
+pub fn seal_reason(reason: &str, patient_public_key: &[u8; 32]) -> Result<Vec<u8>, DocumentError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.len() > MAX_REASON_LEN {
+        return Err(DocumentError::InvalidInput(format!(
+            "the reason must be 1 to {MAX_REASON_LEN} bytes"
+        )));
+    }
+    let mut padded = vec![0u8; REASON_PADDED];
+    padded[..2].copy_from_slice(&(reason.len() as u16).to_le_bytes());
+    padded[2..2 + reason.len()].copy_from_slice(reason.as_bytes());
+    crypto_box::PublicKey::from(*patient_public_key)
+        .seal(&mut OsRng, &padded)
+        .map_err(|_| DocumentError::InvalidInput("sealing the reason failed".into()))
+}
+
+/// BLAKE2b-256 keyed with `key` (up to 64 bytes) over `message`.
+fn keyed_hash(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut mac =
+        <Blake2bMac<U32> as MacKeyInit>::new_from_slice(key).expect("keys of up to 64 bytes fit");
+    Mac::update(&mut mac, message);
+    mac.finalize_fixed().into()
 }
 
 /// A patient's record key for one epoch.
@@ -230,21 +345,29 @@ impl DocumentKey {
             .map_err(|_| DocumentError::Integrity("the document key has the wrong length".into()))
     }
 
-    /// The IPFS CID (its binary form) encrypted under this key.
-    pub fn encrypt_cid(&self, cid: &[u8]) -> Vec<u8> {
-        seal_with(&self.0, cid, b"ehr/cid/v1")
+    /// The document's reference, encrypted under this key: its kind code (2 bytes) and the
+    /// IPFS CID (binary form). This is `encrypted_cid` on chain, so the kind is not public.
+    pub fn encrypt_reference(&self, kind: u16, cid: &[u8]) -> Vec<u8> {
+        let plaintext = [kind.to_le_bytes().as_slice(), cid].concat();
+        seal_with(&self.0, &plaintext, b"ehr/reference/v2")
     }
 
-    /// Decrypts an encrypted CID.
+    /// Decrypts an encrypted reference into the kind code and the CID bytes.
     ///
     /// # Errors
     /// `Integrity` if it was altered or belongs to another document.
-    pub fn decrypt_cid(&self, encrypted: &[u8]) -> Result<Vec<u8>, DocumentError> {
-        open_with(&self.0, encrypted, b"ehr/cid/v1").map_err(|_| {
+    pub fn decrypt_reference(&self, encrypted: &[u8]) -> Result<(u16, Vec<u8>), DocumentError> {
+        let plaintext = open_with(&self.0, encrypted, b"ehr/reference/v2").map_err(|_| {
             DocumentError::Integrity(
-                "the encrypted CID does not decrypt with the document key".into(),
+                "the encrypted reference does not decrypt with the document key".into(),
             )
-        })
+        })?;
+        match plaintext.split_first_chunk::<2>() {
+            Some((kind, cid)) => Ok((u16::from_le_bytes(*kind), cid.to_vec())),
+            None => Err(DocumentError::Integrity(
+                "the encrypted reference is too short".into(),
+            )),
+        }
     }
 
     /// The keyed content hash of a plaintext, from a finished hasher.

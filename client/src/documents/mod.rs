@@ -17,7 +17,7 @@ pub mod unixfs;
 use cid::Cid;
 use std::io::{Read, Write};
 
-pub use crypto::{DocumentKey, EncryptionKeys, RecordKey};
+pub use crypto::{seal_reason, DocumentKey, EncryptionKeys, RecordKey};
 pub use store::{FsBlockStore, GatewayServer, KuboRpc, MemoryBlockStore, PeerBlockSource};
 pub use unixfs::{BlockSink, BlockSource, DagReader, FileImporter};
 
@@ -83,7 +83,8 @@ impl From<std::io::Error> for DocumentError {
 pub struct SealedDocument {
     /// The IPFS CID of the encrypted blob (never on chain in the clear).
     pub cid: Cid,
-    /// The CID encrypted under the document key (for `upload_document`).
+    /// The document's kind code and CID, encrypted under the document key (the
+    /// `encrypted_cid` of `upload_document`).
     pub encrypted_cid: Vec<u8>,
     /// BLAKE2b-256 of the plaintext keyed with the document key (for `upload_document`).
     pub content_hash: [u8; 32],
@@ -98,7 +99,8 @@ pub struct SealedDocument {
 }
 
 /// Encrypts everything `plaintext` yields under a fresh document key, stores the blob's blocks
-/// in `sink`, and returns what goes on chain. `progress` gets the plaintext bytes done.
+/// in `sink`, and returns what goes on chain; `kind` (a document class code) travels encrypted
+/// with the CID. `progress` gets the plaintext bytes done.
 ///
 /// # Errors
 /// `Io` if reading fails; whatever the sink fails with.
@@ -107,6 +109,7 @@ pub fn seal_document(
     sink: impl BlockSink,
     record_key: &RecordKey,
     patient: &[u8; 32],
+    kind: u16,
     progress: impl FnMut(u64),
 ) -> Result<SealedDocument, DocumentError> {
     let key = DocumentKey::generate();
@@ -114,7 +117,7 @@ pub fn seal_document(
     let encrypted = key.encrypt(plaintext, &mut importer, progress)?;
     let (cid, blob_len, _) = importer.finish()?;
     Ok(SealedDocument {
-        encrypted_cid: key.encrypt_cid(&cid.to_bytes()),
+        encrypted_cid: key.encrypt_reference(kind, &cid.to_bytes()),
         cid,
         content_hash: encrypted.content_hash,
         wrapped_key: key.wrap(record_key, patient),
@@ -137,10 +140,37 @@ pub struct DocumentReference<'a> {
     pub wrapped_key: &'a [u8],
 }
 
-/// Unwraps the document key with `record_key` (of the document's epoch), decrypts the CID,
-/// fetches the blob from `source` block by block, decrypts it into `plaintext` and checks the
-/// content hash. Returns the CID and the plaintext length. On an error, what was written to
-/// `plaintext` must be thrown away (write into a temporary file, keep it on success).
+/// The kind code and CID a document's encrypted reference holds, unwrapping its key with
+/// `record_key` (of the document's epoch). No IPFS access.
+///
+/// # Errors
+/// `Integrity` if the wrapped key or the reference was altered or swapped.
+pub fn open_reference(
+    reference: DocumentReference<'_>,
+    record_key: &RecordKey,
+) -> Result<(DocumentKey, u16, Cid), DocumentError> {
+    let key = DocumentKey::unwrap(reference.wrapped_key, record_key, reference.patient)?;
+    let (kind, cid_bytes) = key.decrypt_reference(reference.encrypted_cid)?;
+    let cid = Cid::try_from(cid_bytes.as_slice())
+        .map_err(|err| DocumentError::Integrity(format!("the decrypted CID is invalid: {err}")))?;
+    Ok((key, kind, cid))
+}
+
+/// What [`open_sealed_document`] found and wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedBlob {
+    /// The document's kind code, from its encrypted reference.
+    pub kind: u16,
+    /// The CID of the encrypted blob.
+    pub cid: Cid,
+    /// Bytes of plaintext written.
+    pub plaintext_len: u64,
+}
+
+/// Unwraps the document key with `record_key` (of the document's epoch), decrypts the
+/// reference, fetches the blob from `source` block by block, decrypts it into `plaintext` and
+/// checks the content hash. On an error, what was written to `plaintext` must be thrown away
+/// (write into a temporary file, keep it on success).
 ///
 /// # Errors
 /// `Integrity` for any alteration (blob, block, encrypted CID, wrapped key, swapped
@@ -151,14 +181,15 @@ pub fn open_sealed_document(
     source: impl BlockSource,
     plaintext: impl Write,
     progress: impl FnMut(u64),
-) -> Result<(Cid, u64), DocumentError> {
-    let key = DocumentKey::unwrap(reference.wrapped_key, record_key, reference.patient)?;
-    let cid_bytes = key.decrypt_cid(reference.encrypted_cid)?;
-    let cid = Cid::try_from(cid_bytes.as_slice())
-        .map_err(|err| DocumentError::Integrity(format!("the decrypted CID is invalid: {err}")))?;
+) -> Result<OpenedBlob, DocumentError> {
+    let (key, kind, cid) = open_reference(reference, record_key)?;
     let blob = DagReader::new(source, cid);
-    let length = key.decrypt(blob, plaintext, reference.content_hash, progress)?;
-    Ok((cid, length))
+    let plaintext_len = key.decrypt(blob, plaintext, reference.content_hash, progress)?;
+    Ok(OpenedBlob {
+        kind,
+        cid,
+        plaintext_len,
+    })
 }
 
 #[cfg(test)]

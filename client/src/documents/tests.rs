@@ -22,11 +22,11 @@ fn test_bytes(length: usize) -> Vec<u8> {
 }
 
 fn patient_keys() -> EncryptionKeys {
-    EncryptionKeys::from_suri("//Bob")
+    EncryptionKeys::from_suri("//Bob").unwrap()
 }
 
 fn seal(bytes: &[u8], store: &mut MemoryBlockStore, record_key: &RecordKey) -> SealedDocument {
-    seal_document(bytes, store, record_key, &PATIENT, |_| {}).expect("sealing works")
+    seal_document(bytes, store, record_key, &PATIENT, 7, |_| {}).expect("sealing works")
 }
 
 fn open(
@@ -199,7 +199,10 @@ fn swapped_cids_fail() {
 fn record_key_of_another_patient_fails() {
     let mut store = MemoryBlockStore::new();
     let sealed = seal(b"x-ray", &mut store, &patient_keys().record_key(0).unwrap());
-    let stranger = EncryptionKeys::from_suri("//Eve").record_key(0).unwrap();
+    let stranger = EncryptionKeys::from_suri("//Eve")
+        .unwrap()
+        .record_key(0)
+        .unwrap();
     assert!(matches!(
         open(&sealed, &stranger, &mut store),
         Err(DocumentError::Integrity(_))
@@ -210,7 +213,7 @@ fn record_key_of_another_patient_fails() {
 fn granted_doctor_opens_older_epochs_but_not_newer() {
     // given a patient who shared epoch 1 with a doctor
     let patient = patient_keys();
-    let doctor = EncryptionKeys::from_suri("//Charlie");
+    let doctor = EncryptionKeys::from_suri("//Charlie").unwrap();
     let mut store = MemoryBlockStore::new();
     let before = seal(
         b"epoch 0 document",
@@ -249,8 +252,8 @@ fn sealed_record_key_for_another_account_fails() {
     let sealed = patient
         .record_key(0)
         .unwrap()
-        .seal_to(&EncryptionKeys::from_suri("//Charlie").public_key());
-    let eve = EncryptionKeys::from_suri("//Eve");
+        .seal_to(&EncryptionKeys::from_suri("//Charlie").unwrap().public_key());
+    let eve = EncryptionKeys::from_suri("//Eve").unwrap();
     assert!(matches!(
         eve.open_record_key(&sealed, 0),
         Err(DocumentError::Integrity(_))
@@ -269,6 +272,7 @@ fn two_nodes_exchange_a_document_by_cid() {
         node_a.clone(),
         &record_key,
         &PATIENT,
+        7,
         |_| {},
     )
     .unwrap();
@@ -277,11 +281,14 @@ fn two_nodes_exchange_a_document_by_cid() {
     let node_b = FsBlockStore::open(dir.path().join("b")).unwrap();
     let source = PeerBlockSource::new(node_b.clone(), vec![gateway.url()], Duration::from_secs(10));
     let mut out = Vec::new();
-    let (cid, length) =
+    let opened =
         open_sealed_document(reference(&sealed), &record_key, source, &mut out, |_| {}).unwrap();
     // then B has the plaintext and now holds every block itself
     assert_eq!(out, plaintext);
-    assert_eq!((cid, length), (sealed.cid, plaintext.len() as u64));
+    assert_eq!(
+        (opened.kind, opened.cid, opened.plaintext_len),
+        (7, sealed.cid, plaintext.len() as u64)
+    );
     assert!(node_b.has(&sealed.cid));
     drop(gateway);
     let mut offline = Vec::new();
@@ -308,6 +315,7 @@ fn prefetch_fetches_missing_blocks_in_parallel() {
         node_a.clone(),
         &record_key,
         &PATIENT,
+        7,
         |_| {},
     )
     .unwrap();
@@ -389,12 +397,91 @@ fn unknown_cid_is_block_not_found() {
 
 #[test]
 fn account_key_matches_a_second_x25519_implementation() {
-    let suri = "//Alice";
-    let secret =
-        crate::blake2_256(&[b"ehr/x25519-secret/v1:".as_slice(), suri.as_bytes()].concat());
-    let expected = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(secret));
-    assert_eq!(
-        EncryptionKeys::from_suri(suri).public_key(),
-        expected.to_bytes()
+    // given the X25519 secret as documented: BLAKE2b-256 keyed with the account's secret key
+    // bytes over "ehr/x25519-secret/v2" ‖ generation
+    let account = crate::AccountSecret::from_suri("//Alice").unwrap();
+    for generation in [0u32, 1, 5] {
+        let mut mac = <blake2::Blake2bMac<blake2::digest::consts::U32> as blake2::digest::KeyInit>::new_from_slice(account.bytes()).unwrap();
+        blake2::digest::Update::update(&mut mac, b"ehr/x25519-secret/v2");
+        blake2::digest::Update::update(&mut mac, &generation.to_le_bytes());
+        let secret: [u8; 32] = blake2::digest::FixedOutput::finalize_fixed(mac).into();
+        let expected = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(secret));
+        // then the client's key pair has that public key
+        let keys = EncryptionKeys::from_account_secret(account.clone(), generation);
+        assert_eq!(
+            keys.public_key(),
+            expected.to_bytes(),
+            "generation {generation}"
+        );
+    }
+}
+
+#[test]
+fn encryption_keys_are_the_same_for_a_mnemonic_and_its_hex_seed() {
+    // given one account as a mnemonic path and as the hex seed of the same phrase
+    let phrase = format!("{}//Alice", subxt_signer::DEV_PHRASE);
+    let seed = "0xfac7959dbfe72f052e5a0c3c8d6530f202b02fd8f9f5ca3580ec8deb7797479e//Alice";
+    let (from_phrase, from_seed) = (
+        EncryptionKeys::from_suri(&phrase).unwrap(),
+        EncryptionKeys::from_suri(seed).unwrap(),
     );
+    // then both give the same encryption key and record keys
+    assert_eq!(from_phrase.public_key(), from_seed.public_key());
+    assert_eq!(
+        from_phrase.record_key(3).unwrap(),
+        from_seed.record_key(3).unwrap()
+    );
+}
+
+#[test]
+fn replaced_key_still_opens_keys_sealed_to_older_generations() {
+    // given a doctor's generation-0 key and a record key sealed to it
+    let doctor = EncryptionKeys::from_suri("//Charlie").unwrap();
+    let record_key = patient_keys().record_key(2).unwrap();
+    let sealed = record_key.seal_to(&doctor.public_key());
+    // when the doctor moved to generation 1 (a replaced key)
+    let replaced = doctor.with_generation(1);
+    assert_ne!(replaced.public_key(), doctor.public_key());
+    assert_eq!(
+        replaced
+            .matching(&replaced.public_key())
+            .unwrap()
+            .generation(),
+        1
+    );
+    // then it still opens what was sealed to generation 0, and record keys do not change
+    assert_eq!(replaced.open_record_key(&sealed, 2).unwrap(), record_key);
+    assert_eq!(
+        patient_keys().with_generation(4).record_key(2).unwrap(),
+        record_key
+    );
+}
+
+#[test]
+fn sealed_reason_opens_only_for_the_patient() {
+    // given a reason sealed to the patient
+    let patient = patient_keys();
+    let sealed =
+        crate::documents::seal_reason("unconscious, allergy check", &patient.public_key()).unwrap();
+    // then it has the fixed length, the patient reads it, nobody else does
+    assert_eq!(sealed.len(), ehr::MAX_SEALED_REASON_LEN);
+    assert_eq!(
+        patient.open_reason(&sealed).unwrap(),
+        "unconscious, allergy check"
+    );
+    let eve = EncryptionKeys::from_suri("//Eve").unwrap();
+    assert!(matches!(
+        eve.open_reason(&sealed),
+        Err(DocumentError::Integrity(_))
+    ));
+    // and empty or overlong reasons are refused
+    for reason in [
+        "",
+        &"x".repeat(crate::documents::crypto::MAX_REASON_LEN + 1),
+    ] {
+        assert!(matches!(
+            crate::documents::seal_reason(reason, &patient.public_key()),
+            Err(DocumentError::InvalidInput(_))
+        ));
+    }
 }

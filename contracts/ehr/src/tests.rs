@@ -1282,3 +1282,32 @@ fn book_beyond_the_patient_bound_fails() {
     set_now(NOW + 2 * DAY + SLOT);
     ehr.book_appointment(doctor, next + SLOT).unwrap();
 }
+
+#[ink::test]
+fn rotate_past_the_last_epoch_fails() {
+    // given a patient at the last record-key epoch, holding a grant
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(patient);
+    ehr.grant_access(doctor, false, NOW + DAY, vec![1; 80])
+        .unwrap();
+    for _ in 0..crate::MAX_KEY_EPOCH {
+        ehr.rotate_record_key().unwrap();
+    }
+    assert_eq!(
+        ehr.patient(patient).unwrap().key_epoch,
+        crate::MAX_KEY_EPOCH
+    );
+    // when it rotates again, then it is refused and the epoch stays
+    assert_eq!(ehr.rotate_record_key(), Err(Error::KeyEpochsExhausted));
+    // and a revocation still takes effect, closing the epoch for good
+    ehr.revoke_access(doctor).unwrap();
+    assert_eq!(
+        ehr.patient(patient).unwrap().key_epoch,
+        crate::MAX_KEY_EPOCH
+    );
+    assert_eq!(
+        ehr.upload_document(patient, vec![1], [0; 32], vec![], None),
+        Err(Error::RotationRequired)
+    );
+}

@@ -222,6 +222,9 @@ enum Command {
     /// Move the signer's record key to the next epoch without revoking anyone; share it with
     /// every live grantee and re-deposit it with the emergency custodian.
     RotateKey,
+    /// Replace the signer's registered encryption key with the next generation's (a lost or
+    /// exposed device). A doctor's patients then rotate and re-share to the new key.
+    ReplaceEncryptionKey,
     /// A patient's grants (default: the signer's), or with --doctor the one grant.
     Grants {
         /// The patient (default: the signer).
@@ -295,8 +298,10 @@ enum PatientCommand {
         #[arg(long)]
         public_key: Option<String>,
     },
-    /// Attest a patient's identity (verified doctor or verifier).
+    /// Attest a patient's identity (verified doctor or verifier; not oneself).
     Verify { account: String },
+    /// Withdraw the attestation of a patient's identity (its attester, or any verifier).
+    Unverify { account: String },
     /// A patient's registration.
     Show { account: Option<String> },
     /// Whether ACCOUNT is a registered patient, and who verified it when.
@@ -421,9 +426,6 @@ enum DocumentCommand {
         /// BLAKE2b-256 (or SHA-256) hash of the plaintext (hex, 32 bytes).
         #[arg(long)]
         content_hash: String,
-        /// Document kind code.
-        #[arg(long)]
-        kind: u16,
         /// Document key wrapped with the record key (hex).
         #[arg(long, default_value = "0x")]
         wrapped_key: String,
@@ -440,14 +442,20 @@ enum DocumentCommand {
 
 #[derive(Subcommand)]
 enum EmergencyCommand {
-    /// Open a patient's records for one hour (verified doctor); only the reason's hash goes
-    /// on chain.
+    /// Open a patient's records for one hour (verified doctor). The reason goes on chain
+    /// sealed to the patient: only the patient reads it (`ehr emergency reason`).
     Open {
         patient: String,
-        /// Why (kept off chain; its hash is logged).
+        /// Why (at most 206 bytes).
         #[arg(long)]
         reason: String,
     },
+    /// As a patient: refuse DOCTOR break-glass access (revoking a grant does this too).
+    Refuse { doctor: String },
+    /// As a patient: lift a refusal of DOCTOR's break-glass access.
+    Allow { doctor: String },
+    /// As a patient: the reason DOCTOR gave for its latest emergency access.
+    Reason { doctor: String },
     /// As a patient: deposit the record key with the emergency custodian (opt in to key
     /// release during emergency access).
     DepositKey,
@@ -459,6 +467,8 @@ enum EmergencyCommand {
     /// is open.
     Release { patient: String, doctor: String },
     /// As the custodian: release keys as doctors open emergency access, until interrupted.
+    /// The contract's rules decide (a verified, not suspended doctor the patient has not
+    /// refused, whose access is open); each refusal is one line saying why.
     Watch,
     /// End emergency access early (the patient, or the doctor). The patient's client also
     /// rotates the record key if it had been released to the doctor.
@@ -557,10 +567,10 @@ fn account(text: &str) -> anyhow::Result<AccountId> {
     Ok(parse_account(text)?)
 }
 
-/// The signer's public X25519 key: derived from its secret URI with a domain-separated hash
-/// (see `ehr_client::documents::crypto`).
-fn derived_public_key(suri: &str) -> [u8; 32] {
-    ehr_client::documents::EncryptionKeys::from_suri(suri).public_key()
+/// The signer's public X25519 key of generation 0 (for registration): derived from its secret
+/// key bytes (see `ehr_client::documents::crypto`).
+fn derived_public_key(suri: &str) -> anyhow::Result<[u8; 32]> {
+    Ok(EncryptionKeys::from_suri(suri)?.public_key())
 }
 
 fn default_bundle() -> PathBuf {
@@ -579,11 +589,15 @@ struct Session {
 }
 
 impl Session {
-    fn vault(&self) -> anyhow::Result<ehr_client::DocumentVault<'_>> {
-        Ok(self.client.documents(
-            EncryptionKeys::from_suri(&self.suri),
-            self.ipfs.backend(self.timeout)?,
-        ))
+    /// The signer's documents, with the generation of its encryption keys registered on chain.
+    async fn vault(&self) -> anyhow::Result<ehr_client::DocumentVault<'_>> {
+        let keys = self
+            .client
+            .registered_keys(EncryptionKeys::from_suri(&self.suri)?)
+            .await?;
+        Ok(self
+            .client
+            .documents(keys, self.ipfs.backend(self.timeout)?))
     }
 
     /// A progress bar on stderr for `total` bytes (a byte counter if unknown); hidden for
@@ -638,7 +652,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         if cli.json {
             println!(
                 "{}",
-                json!({ "account": ss58(&me), "public_key": format!("0x{}", hex::encode(derived_public_key(&suri))) })
+                json!({ "account": ss58(&me), "public_key": format!("0x{}", hex::encode(derived_public_key(&suri)?)) })
             );
         } else {
             println!("{}", ss58(&me));
@@ -819,7 +833,7 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             PatientCommand::Register { public_key } => {
                 let key = match public_key {
                     Some(text) => parse_hash("--public-key", &text)?,
-                    None => derived_public_key(&context.suri),
+                    None => derived_public_key(&context.suri)?,
                 };
                 let done = client.register_patient(key).await?;
                 print_submitted("registered as patient", &done, Value::Null, as_json);
@@ -827,6 +841,12 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             PatientCommand::Verify { account: patient } => {
                 let done = client.verify_patient(account(&patient)?).await?;
                 print_submitted("patient verified", &done, Value::Null, as_json);
+            }
+            PatientCommand::Unverify { account: patient } => {
+                let done = client
+                    .withdraw_patient_verification(account(&patient)?)
+                    .await?;
+                print_submitted("patient attestation withdrawn", &done, Value::Null, as_json);
             }
             PatientCommand::Show { account: who } => {
                 let who = context.or_me(&who)?;
@@ -850,7 +870,7 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             } => {
                 let key = match public_key {
                     Some(text) => parse_hash("--public-key", &text)?,
-                    None => derived_public_key(&context.suri),
+                    None => derived_public_key(&context.suri)?,
                 };
                 let licence_hash = blake2_256(licence_number.trim().as_bytes());
                 let done = client
@@ -976,7 +996,8 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 }
                 None => {
                     context
-                        .vault()?
+                        .vault()
+                        .await?
                         .grant_access(doctor, write, expires_at)
                         .await?
                 }
@@ -989,12 +1010,28 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             );
         }
         Command::Revoke { doctor } => {
-            let rotation = context.vault()?.revoke_access(account(&doctor)?).await?;
+            let rotation = context
+                .vault()
+                .await?
+                .revoke_access(account(&doctor)?)
+                .await?;
             print_rotation("access revoked", &rotation, as_json);
         }
         Command::RotateKey => {
-            let rotation = context.vault()?.rotate_record_key().await?;
+            let rotation = context.vault().await?.rotate_record_key().await?;
             print_rotation("record key rotated", &rotation, as_json);
+        }
+        Command::ReplaceEncryptionKey => {
+            let (done, keys) = context.vault().await?.replace_public_key().await?;
+            print_submitted(
+                &format!(
+                    "encryption key replaced (generation {}); keys sealed to the old one stay readable by whoever holds it",
+                    keys.generation()
+                ),
+                &done,
+                json!(format!("0x{}", hex::encode(keys.public_key()))),
+                as_json,
+            );
         }
         Command::ShareKey {
             doctor,
@@ -1008,7 +1045,7 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                         .share_record_key(doctor, epoch, parse_hex("--wrapped-key", &sealed)?)
                         .await?
                 }
-                _ => context.vault()?.share_record_key(doctor).await?,
+                _ => context.vault().await?.share_record_key(doctor).await?,
             };
             print_submitted("record key shared", &done, Value::Null, as_json);
         }
@@ -1078,13 +1115,21 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 let bar = context.progress("encrypting and storing", Some(size));
                 let reporter = bar.clone();
                 let uploaded = context
-                    .vault()?
+                    .vault()
+                    .await?
                     .upload_document_with(patient, file.as_path(), kind, supersedes, move |done| {
                         reporter.set_position(done)
                     })
                     .await;
                 bar.finish_and_clear();
                 let uploaded = uploaded?;
+                if let Some(rotation) = &uploaded.rotation {
+                    print_rotation(
+                        "a holder of the record key had lost access: record key rotated",
+                        rotation,
+                        as_json,
+                    );
+                }
                 if as_json {
                     println!(
                         "{}",
@@ -1120,7 +1165,8 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 let bar = context.progress("fetching and decrypting", None);
                 let reporter = bar.clone();
                 let opened = context
-                    .vault()?
+                    .vault()
+                    .await?
                     .open_document_with(patient, id, &output, move |done| {
                         reporter.set_position(done)
                     })
@@ -1148,13 +1194,20 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 let found = client
                     .get_all_documents(patient, page.offset, page.limit)
                     .await?;
-                print_rows(&found.items, Some(found.total), page.offset, as_json);
+                let vault = context.vault().await?;
+                let mut rows = Vec::with_capacity(found.items.len());
+                for document in found.items {
+                    // The kind is inside the encrypted reference: shown when this account
+                    // holds the document's key.
+                    let kind = vault.document_kind(patient, &document).await.ok();
+                    rows.push(view::DocumentRow(document, kind));
+                }
+                print_rows(&rows, Some(found.total), page.offset, as_json);
             }
             DocumentCommand::Add {
                 patient,
                 encrypted_cid,
                 content_hash,
-                kind,
                 wrapped_key,
                 supersedes,
             } => {
@@ -1163,7 +1216,6 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                         context.or_me(&patient)?,
                         parse_hex("--encrypted-cid", &encrypted_cid)?,
                         parse_hash("--content-hash", &content_hash)?,
-                        kind,
                         parse_hex("--wrapped-key", &wrapped_key)?,
                         supersedes,
                     )
@@ -1193,8 +1245,10 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
         },
         Command::Emergency(sub) => match sub {
             EmergencyCommand::Open { patient, reason } => {
-                let done = client
-                    .open_emergency_access(account(&patient)?, blake2_256(reason.as_bytes()))
+                let done = context
+                    .vault()
+                    .await?
+                    .open_emergency_access(account(&patient)?, &reason)
                     .await?;
                 print_submitted(
                     "EMERGENCY ACCESS OPENED (logged) until",
@@ -1206,7 +1260,8 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             EmergencyCommand::End { patient, doctor } => {
                 let (patient, doctor) = (context.or_me(&patient)?, context.or_me(&doctor)?);
                 if patient == context.me() {
-                    let (ended, rotation) = context.vault()?.end_emergency_access(doctor).await?;
+                    let (ended, rotation) =
+                        context.vault().await?.end_emergency_access(doctor).await?;
                     print_submitted("emergency access ended", &ended, Value::Null, as_json);
                     if let Some(rotation) = rotation {
                         print_rotation(
@@ -1220,8 +1275,29 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                     print_submitted("emergency access ended", &done, Value::Null, as_json);
                 }
             }
+            EmergencyCommand::Refuse { doctor } => {
+                let done = client.refuse_emergency_access(account(&doctor)?).await?;
+                print_submitted(
+                    "break-glass access refused to the doctor",
+                    &done,
+                    Value::Null,
+                    as_json,
+                );
+            }
+            EmergencyCommand::Allow { doctor } => {
+                let done = client.allow_emergency_access(account(&doctor)?).await?;
+                print_submitted("break-glass refusal lifted", &done, Value::Null, as_json);
+            }
+            EmergencyCommand::Reason { doctor } => {
+                let reason = context
+                    .vault()
+                    .await?
+                    .emergency_reason(account(&doctor)?)
+                    .await?;
+                print_value("reason", json!(reason), as_json);
+            }
             EmergencyCommand::DepositKey => {
-                let done = context.vault()?.deposit_emergency_key().await?;
+                let done = context.vault().await?.deposit_emergency_key().await?;
                 print_submitted(
                     "record key deposited with the emergency custodian",
                     &done,
@@ -1239,7 +1315,8 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
             }
             EmergencyCommand::Release { patient, doctor } => {
                 let done = context
-                    .vault()?
+                    .vault()
+                    .await?
                     .release_emergency_key(account(&patient)?, account(&doctor)?)
                     .await?;
                 print_submitted(
@@ -1250,7 +1327,7 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 );
             }
             EmergencyCommand::Watch => {
-                let vault = context.vault()?;
+                let vault = context.vault().await?;
                 let mut events = Box::pin(client.watch_events().await?);
                 eprintln!(
                     "watching for emergency access as custodian {}",
@@ -1275,9 +1352,10 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                                 as_json,
                             ),
                             Err(err) => eprintln!(
-                                "warning: no key released to {} for {}: {err}",
+                                "not released: {}'s key to {}: {}",
+                                ss58(&patient),
                                 ss58(&doctor),
-                                ss58(&patient)
+                                err
                             ),
                         }
                     }
@@ -1326,6 +1404,12 @@ fn print_rotation(what: &str, rotation: &KeyRotation, as_json: bool) {
         },
         as_json,
     );
+    for (grantee, status) in &rotation.skipped {
+        eprintln!(
+            "note: the new record key was not shared with {} (doctor {status:?})",
+            ss58(grantee)
+        );
+    }
     for (grantee, err) in &rotation.failed {
         eprintln!(
             "warning: the new record key was not shared with {}: {err}; run `ehr share-key {}`",
@@ -1376,7 +1460,14 @@ mod tests {
 
     #[test]
     fn derived_key_is_stable_and_per_account() {
-        assert_eq!(derived_public_key("//Alice"), derived_public_key("//Alice"));
-        assert_ne!(derived_public_key("//Alice"), derived_public_key("//Bob"));
+        assert_eq!(
+            derived_public_key("//Alice").unwrap(),
+            derived_public_key("//Alice").unwrap()
+        );
+        assert_ne!(
+            derived_public_key("//Alice").unwrap(),
+            derived_public_key("//Bob").unwrap()
+        );
+        assert!(derived_public_key("not a secret uri").is_err());
     }
 }

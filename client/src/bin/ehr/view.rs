@@ -182,7 +182,6 @@ impl Row for Document {
     fn headers() -> &'static [&'static str] {
         &[
             "id",
-            "kind",
             "status",
             "author",
             "created_at",
@@ -193,7 +192,6 @@ impl Row for Document {
     fn json(&self) -> Value {
         json!({
             "id": self.id,
-            "kind": self.kind,
             "status": format!("{:?}", self.status),
             "author": ss58(&self.author),
             "created_at": time(self.created_at),
@@ -207,27 +205,44 @@ impl Row for Document {
     }
 }
 
-/// A document's reference as JSON (the `ehr doc list --json` row).
+/// A document's reference as JSON.
 pub fn document_json(document: &Document) -> Value {
     document.json()
 }
 
-impl Row for EmergencyAccess {
+/// A document with its kind code, decrypted from the reference when this account holds the
+/// key (`None`: it does not), as `ehr doc list` shows it.
+pub struct DocumentRow(pub Document, pub Option<u16>);
+
+impl Row for DocumentRow {
     fn headers() -> &'static [&'static str] {
         &[
-            "opened_at",
-            "expires_at",
-            "ended_at",
-            "reason_hash",
-            "released_key_epoch",
+            "id",
+            "kind",
+            "status",
+            "author",
+            "created_at",
+            "supersedes",
+            "superseded_by",
         ]
+    }
+    fn json(&self) -> Value {
+        let mut value = self.0.json();
+        value["kind"] = json!(self.1);
+        value
+    }
+}
+
+impl Row for EmergencyAccess {
+    fn headers() -> &'static [&'static str] {
+        &["opened_at", "expires_at", "ended_at", "released_key_epoch"]
     }
     fn json(&self) -> Value {
         json!({
             "opened_at": time(self.opened_at),
             "expires_at": time(self.expires_at),
             "ended_at": opt_time(self.ended_at),
-            "reason_hash": hex(&self.reason_hash),
+            "sealed_reason": hex(&self.sealed_reason),
             "released_key_epoch": self.released_key_epoch,
             "released_key": hex(&self.released_key),
         })

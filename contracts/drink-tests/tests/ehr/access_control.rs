@@ -65,6 +65,30 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            message: "withdraw_patient_verification",
+            args: vec![id(&patient)],
+            expected: |_| Err(Error::PatientNotVerified),
+        },
+        Case {
+            message: "replace_public_key",
+            args: vec![bytes(&[3; 32])],
+            expected: |role| match role {
+                Patient => Ok(()),
+                role if role.is_doctor() => Ok(()),
+                _ => Err(Error::NotRegistered),
+            },
+        },
+        Case {
+            message: "refuse_emergency_access",
+            args: vec![id(&Doctor.account())],
+            expected: |role| only(&[Patient], Error::PatientNotRegistered)(role),
+        },
+        Case {
+            message: "allow_emergency_access",
+            args: vec![id(&RevokedGrantDoctor.account())],
+            expected: |role| only(&[Patient], Error::EmergencyAccessNotRefused)(role),
+        },
+        Case {
             message: "register_doctor",
             args: vec![
                 text("Dr. New"),
@@ -201,8 +225,9 @@ fn cases() -> Vec<Case> {
         },
         Case {
             message: "open_emergency_access",
-            args: vec![id(&patient), bytes(&[8; 32])],
+            args: vec![id(&patient), bytes(&SEALED_REASON)],
             expected: |role| match role {
+                RevokedGrantDoctor => Err(Error::EmergencyAccessRefused),
                 role if role.is_verified_doctor() => Ok(()),
                 UnverifiedDoctor => Err(Error::DoctorNotVerified),
                 SuspendedDoctor => Err(Error::DoctorSuspended),
@@ -270,5 +295,5 @@ fn every_message_by_every_role(mut session: Session) {
             checked += 1;
         }
     }
-    assert_eq!(checked, 28 * Role::ALL.len());
+    assert_eq!(checked, 32 * Role::ALL.len());
 }

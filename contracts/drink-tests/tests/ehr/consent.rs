@@ -178,7 +178,7 @@ fn emergency_access_ends_with_the_clock(mut session: Session) {
         &mut session,
         &doctor,
         "open_emergency_access",
-        &[id(&patient), bytes(&[7; 32])],
+        &[id(&patient), bytes(&SEALED_REASON)],
     )
     .unwrap();
     assert_eq!(expires_at, NOW + EMERGENCY_ACCESS_DURATION);
@@ -223,7 +223,7 @@ fn patient_ends_emergency_access(mut session: Session) {
         &mut session,
         &doctor,
         "open_emergency_access",
-        &[id(&patient), bytes(&[7; 32])],
+        &[id(&patient), bytes(&SEALED_REASON)],
     )
     .unwrap();
     assert_eq!(
@@ -231,7 +231,7 @@ fn patient_ends_emergency_access(mut session: Session) {
             &mut session,
             &doctor,
             "open_emergency_access",
-            &[id(&patient), bytes(&[7; 32])]
+            &[id(&patient), bytes(&SEALED_REASON)]
         ),
         Err(Error::EmergencyAccessActive)
     );
@@ -257,5 +257,5 @@ fn patient_ends_emergency_access(mut session: Session) {
     )
     .unwrap();
     assert_eq!(access.ended_at, Some(NOW + SLOT));
-    assert_eq!(access.reason_hash, [7; 32]);
+    assert_eq!(access.sealed_reason, SEALED_REASON.to_vec());
 }

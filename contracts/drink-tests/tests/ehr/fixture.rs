@@ -17,6 +17,8 @@ pub const SLOT: Timestamp = 30 * MS_PER_MINUTE;
 pub const DAY: Timestamp = 48 * SLOT;
 /// Deployment time: a slot boundary in 2024.
 pub const NOW: Timestamp = 19_800 * DAY;
+/// A sealed emergency reason of the size the client makes (a 64-byte padded text in a box).
+pub const SEALED_REASON: [u8; 112] = [0x5e; 112];
 
 /// The accounts of the access-control table, one per role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +215,6 @@ pub fn upload_args(patient: &AccountId32) -> Vec<String> {
         id(patient),
         bytes(&[0xc1; 60]),
         bytes(&[0xa5; 32]),
-        "1".into(),
         bytes(&[0x77; 72]),
         "None".into(),
     ]
@@ -268,6 +269,15 @@ pub fn deploy_with_every_role(session: &mut EhrSession) {
         )
         .unwrap();
     }
+    // The suspension comes before the revocation: a suspension after the key went out would
+    // close the epoch (`RotationRequired`) and the patient would have to rotate first.
+    call::<()>(
+        session,
+        &verifier,
+        "suspend_doctor",
+        &[id(&Role::SuspendedDoctor.account())],
+    )
+    .unwrap();
     call::<()>(
         session,
         &patient,
@@ -285,13 +295,6 @@ pub fn deploy_with_every_role(session: &mut EhrSession) {
             "1".into(),
             bytes(&[6; 80]),
         ],
-    )
-    .unwrap();
-    call::<()>(
-        session,
-        &verifier,
-        "suspend_doctor",
-        &[id(&Role::SuspendedDoctor.account())],
     )
     .unwrap();
     let own: u32 = call(session, &patient, "upload_document", &upload_args(&patient)).unwrap();

@@ -7,6 +7,7 @@ mod access_control;
 mod consent;
 mod fixture;
 mod metadata;
+mod patient_control;
 mod schedule;
 
 /// The contracts this crate depends on with `ink-as-dependency`: here `BundleProvider::Ehr`.

@@ -3,7 +3,7 @@
 use crate::BundleProvider;
 
 /// Every message of the contract, as the README's table lists it.
-const MESSAGES: [&str; 50] = [
+const MESSAGES: [&str; 56] = [
     "admin",
     "transfer_admin",
     "accept_admin",
@@ -13,6 +13,9 @@ const MESSAGES: [&str; 50] = [
     "verifier_count",
     "register_patient",
     "verify_patient",
+    "withdraw_patient_verification",
+    "replace_public_key",
+    "rotation_required",
     "patient",
     "patient_verification",
     "patient_count",
@@ -47,6 +50,9 @@ const MESSAGES: [&str; 50] = [
     "open_emergency_access",
     "end_emergency_access",
     "emergency_access",
+    "refuse_emergency_access",
+    "allow_emergency_access",
+    "emergency_refusal",
     "set_emergency_custodian",
     "emergency_custodian",
     "deposit_emergency_key",
