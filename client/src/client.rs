@@ -14,7 +14,7 @@ use crate::node::{
 };
 use crate::{ClientError, ContractBundle, Result};
 use codec::{Decode, Encode};
-use futures::{stream, StreamExt};
+use futures::{stream, StreamExt, TryStreamExt};
 use std::future::Future;
 use std::time::Duration;
 use subxt::{
@@ -475,19 +475,56 @@ impl EhrClient {
     pub async fn watch_events(
         &self,
     ) -> Result<impl futures::Stream<Item = Result<(H256, Vec<EhrEvent>)>> + '_> {
+        self.watch_events_from(None).await
+    }
+
+    /// [`watch_events`](Self::watch_events), first replaying the blocks from number `from` up
+    /// to the best one (each once, in order), so a watcher that restarts misses nothing that
+    /// happened while it was away. The replay needs the node to keep those blocks' state (an
+    /// archive node for old ones).
+    ///
+    /// # Errors
+    /// As [`watch_events`](Self::watch_events); `Transport` if a replayed block is gone.
+    pub async fn watch_events_from(
+        &self,
+        from: Option<u32>,
+    ) -> Result<impl futures::Stream<Item = Result<(H256, Vec<EhrEvent>)>> + '_> {
         let contract = self.contract.clone().ok_or(ClientError::NoContract)?;
+        // Subscribe first, then replay up to the best block as it is now: blocks the
+        // subscription also brings are skipped by number, so none is missed or repeated.
         let blocks = self.api.blocks().subscribe_best().await?;
-        Ok(blocks.then(move |block| {
-            let contract = contract.clone();
-            async move {
-                let block = block?;
-                let events = block.events().await?;
-                Ok((
-                    block.hash(),
+        let head = self.api.blocks().at_latest().await?.number();
+        let mut replayed = Vec::new();
+        if let Some(from) = from {
+            for number in from..=head {
+                let hash = self
+                    .rpc
+                    .chain_get_block_hash(Some(number.into()))
+                    .await?
+                    .ok_or_else(|| ClientError::Transport(format!("block {number} is gone")))?;
+                let events = self.api.blocks().at(hash).await?.events().await?;
+                replayed.push(Ok((
+                    hash,
                     crate::events::block_contract_events(&events, &contract)?,
-                ))
+                )));
             }
-        }))
+        }
+        let live = blocks
+            .try_filter(move |block| {
+                futures::future::ready(from.is_none() || block.number() > head)
+            })
+            .then(move |block| {
+                let contract = contract.clone();
+                async move {
+                    let block = block?;
+                    let events = block.events().await?;
+                    Ok((
+                        block.hash(),
+                        crate::events::block_contract_events(&events, &contract)?,
+                    ))
+                }
+            });
+        Ok(stream::iter(replayed).chain(live))
     }
 
     /// The latest block's timestamp in milliseconds: the `now` the contract sees.

@@ -668,6 +668,28 @@ impl DocumentVault<'_> {
             .await
     }
 
+    /// As the emergency custodian: for every `EmergencyAccessOpened` among `events` (one
+    /// block's, from [`EhrClient::watch_events_from`]), releases the patient's deposited key to
+    /// the doctor if the contract's rules allow it now (a verified, not suspended doctor the
+    /// patient has not refused, whose access is still open, and a deposit with this
+    /// custodian). Returns each (patient, doctor) with the release or the typed reason it was
+    /// refused; a refusal changes nothing on chain (the release is dry-run first).
+    pub async fn release_for_opened_emergencies(
+        &self,
+        events: &[crate::EhrEvent],
+    ) -> Vec<(AccountId, AccountId, Result<Submitted<()>>)> {
+        let mut outcomes = Vec::new();
+        for event in events {
+            if let crate::EhrEvent::EmergencyAccessOpened(opened) = event {
+                let released = self
+                    .release_emergency_key(opened.patient, opened.doctor)
+                    .await;
+                outcomes.push((opened.patient, opened.doctor, released));
+            }
+        }
+        outcomes
+    }
+
     /// After the signer's epoch moved: shares the new key with every live grantee holding an
     /// older one who is verified now (never a suspended doctor), and re-deposits it with the
     /// custodian if there is a deposit.

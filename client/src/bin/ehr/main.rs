@@ -21,8 +21,8 @@ use ehr_client::documents::{EncryptionKeys, FsBlockStore, GatewayServer};
 use ehr_client::ehr::EmergencyCustodian;
 use ehr_client::vault::KeyRotation;
 use ehr_client::{
-    blake2_256, dev_signer, parse_account, ss58, to_chain_account, AccountId, EhrClient, EhrEvent,
-    Finality, IpfsBackend, Options,
+    blake2_256, dev_signer, parse_account, ss58, to_chain_account, AccountId, EhrClient, Finality,
+    IpfsBackend, Options,
 };
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -469,7 +469,11 @@ enum EmergencyCommand {
     /// As the custodian: release keys as doctors open emergency access, until interrupted.
     /// The contract's rules decide (a verified, not suspended doctor the patient has not
     /// refused, whose access is open); each refusal is one line saying why.
-    Watch,
+    Watch {
+        /// First replay the blocks from this number (a watcher that was offline catches up).
+        #[arg(long)]
+        from_block: Option<u32>,
+    },
     /// End emergency access early (the patient, or the doctor). The patient's client also
     /// rotates the record key if it had been released to the doctor.
     End {
@@ -1326,21 +1330,19 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                     as_json,
                 );
             }
-            EmergencyCommand::Watch => {
+            EmergencyCommand::Watch { from_block } => {
                 let vault = context.vault().await?;
-                let mut events = Box::pin(client.watch_events().await?);
+                let mut blocks = Box::pin(client.watch_events_from(from_block).await?);
                 eprintln!(
                     "watching for emergency access as custodian {}",
                     ss58(&context.me())
                 );
-                while let Some(block) = events.next().await {
-                    let (_, block_events) = block?;
-                    for event in block_events {
-                        let EhrEvent::EmergencyAccessOpened(opened) = event else {
-                            continue;
-                        };
-                        let (patient, doctor) = (opened.patient, opened.doctor);
-                        match vault.release_emergency_key(patient, doctor).await {
+                while let Some(block) = blocks.next().await {
+                    let (_, events) = block?;
+                    for (patient, doctor, outcome) in
+                        vault.release_for_opened_emergencies(&events).await
+                    {
+                        match outcome {
                             Ok(done) => print_submitted(
                                 &format!(
                                     "released {}'s record key to {}",
@@ -1352,10 +1354,9 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                                 as_json,
                             ),
                             Err(err) => eprintln!(
-                                "not released: {}'s key to {}: {}",
+                                "not released: {}'s record key to {}: {err}",
                                 ss58(&patient),
-                                ss58(&doctor),
-                                err
+                                ss58(&doctor)
                             ),
                         }
                     }
