@@ -304,7 +304,7 @@ impl DocumentVault<'_> {
         // Ask the contract first (nothing is stored or encrypted if it would refuse).
         let probe =
             messages::upload_document(patient, vec![0; 64], [0; 32], vec![0; 72], supersedes);
-        let rotation = match self.client.dry_run(&probe).await {
+        let mut rotation = match self.client.dry_run(&probe).await {
             Ok(_) => None,
             Err(ClientError::Contract(ehr::Error::RotationRequired))
                 if patient == self.client.account_id() =>
@@ -317,7 +317,7 @@ impl DocumentVault<'_> {
         let source = source.into();
         let sink = self.ipfs.clone();
         let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
-        let sealed: SealedDocument = blocking(move || {
+        let mut sealed: SealedDocument = blocking(move || {
             seal_document(
                 source.open()?,
                 sink,
@@ -328,16 +328,27 @@ impl DocumentVault<'_> {
             )
         })
         .await?;
-        let done = self
-            .client
-            .upload_document(
+        let submit = |sealed: &SealedDocument| {
+            self.client.upload_document(
                 patient,
                 sealed.encrypted_cid.clone(),
                 sealed.content_hash,
                 sealed.wrapped_key.clone(),
                 supersedes,
             )
-            .await?;
+        };
+        let done = match submit(&sealed).await {
+            // A holder lost access between the dry-run and now (a grant expired meanwhile):
+            // rotate, wrap the document key under the new epoch, and submit again.
+            Err(ClientError::Contract(ehr::Error::RotationRequired))
+                if patient == self.client.account_id() && rotation.is_none() =>
+            {
+                rotation = Some(self.rotate_record_key().await?);
+                sealed.rewrap(&self.record_key_for_writing(patient).await?, &patient_bytes);
+                submit(&sealed).await?
+            }
+            outcome => outcome?,
+        };
         Ok(UploadedDocument {
             id: done.value,
             cid: sealed.cid,

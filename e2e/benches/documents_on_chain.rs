@@ -70,7 +70,7 @@ async fn child(args: &[String]) {
     let peers = args.get(6).cloned().into_iter().collect();
     let ipfs =
         IpfsBackend::embedded(work.join(&suri[2..]), peers, Duration::from_secs(60)).unwrap();
-    let vault = client.documents(EncryptionKeys::from_suri(suri), ipfs);
+    let vault = client.documents(EncryptionKeys::from_suri(suri).unwrap(), ipfs);
     let patient = ehr_client::account_from_dev_uri("//Dave").unwrap();
     let started = Instant::now();
     if stage == 0 {
@@ -145,18 +145,18 @@ async fn main() {
             "Dr. Charlie".into(),
             "Cardiology".into(),
             [1; 32],
-            EncryptionKeys::from_suri("//Charlie").public_key(),
+            EncryptionKeys::from_suri("//Charlie").unwrap().public_key(),
             30,
         )
         .await
         .unwrap();
     bob.verify_doctor(charlie.account_id()).await.unwrap();
-    dave.register_patient(EncryptionKeys::from_suri("//Dave").public_key())
+    dave.register_patient(EncryptionKeys::from_suri("//Dave").unwrap().public_key())
         .await
         .unwrap();
     let work = tempfile::tempdir().unwrap();
     let dave_vault = dave.documents(
-        EncryptionKeys::from_suri("//Dave"),
+        EncryptionKeys::from_suri("//Dave").unwrap(),
         IpfsBackend::embedded(work.path().join("unused"), vec![], Duration::from_secs(5)).unwrap(),
     );
     dave_vault

@@ -1,9 +1,13 @@
 //! End-to-end tests of the EHR contract and client on a real `substrate-contracts-node`.
 //!
 //! - `tests/ink_e2e.rs`: `#[ink_e2e::test]`s (ink_e2e starts its own node per test);
-//! - `tests/client.rs`: the `ehr-client` API against a node [`TestNode`] starts on a free port.
+//! - `tests/client.rs`: the `ehr-client` API against a node [`TestNode`] starts on a free port;
+//! - `tests/documents.rs`, `tests/patient_control.rs`: documents end to end and the rules that
+//!   keep the patient in control, with the [`cast`] they share.
 //!
 //! The node binary is `$CONTRACTS_NODE`, or `substrate-contracts-node` on `PATH`.
+
+pub mod cast;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;

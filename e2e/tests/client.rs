@@ -192,7 +192,7 @@ async fn every_message_works() {
     assert!(dave.grant(dave_id, charlie_id).await.unwrap().write);
     assert_eq!(dave.get_grants(dave_id, 0, 20).await.unwrap().total, 1);
     let uploaded = charlie
-        .upload_document(dave_id, vec![0xc1; 60], [0xa5; 32], 3, vec![7; 72], None)
+        .upload_document(dave_id, vec![0xc1; 60], [0xa5; 32], vec![7; 72], None)
         .await
         .unwrap();
     let replacement = dave
@@ -200,7 +200,6 @@ async fn every_message_works() {
             dave_id,
             vec![0xc2; 60],
             [0xa6; 32],
-            3,
             vec![8; 72],
             Some(uploaded.value),
         )
@@ -239,9 +238,14 @@ async fn every_message_works() {
     let grant = dave.grant(dave_id, charlie_id).await.unwrap();
     assert_eq!((grant.key_epoch, grant.wrapped_key), (1, vec![5; 80]));
 
-    // emergency access
+    // emergency access: the revocation refused Charlie break-glass access until Dave lifts it
+    assert!(matches!(
+        charlie.open_emergency_access(dave_id, vec![9; 256]).await,
+        Err(ClientError::Contract(ehr::Error::EmergencyAccessRefused))
+    ));
+    dave.allow_emergency_access(charlie_id).await.unwrap();
     let opened = charlie
-        .open_emergency_access(dave_id, [9; 32])
+        .open_emergency_access(dave_id, vec![9; 256])
         .await
         .unwrap();
     assert!(opened.value > now_ms());

@@ -3,132 +3,18 @@
 //! opened through the logged `open_document`; tampering, revocation, and a scan of the whole
 //! chain for a marker placed in every document.
 
-use ehr::Error;
 use ehr_client::documents::{
     seal_document, DocumentError, EncryptionKeys, FsBlockStore, GatewayServer,
 };
-use ehr_client::{dev_signer, ClientError, EhrClient, IpfsBackend};
-use ehr_e2e::{contract_bundle, now_ms, TestNode};
-use std::path::Path;
-use std::time::Duration;
-
-/// Placed in every document; must not appear anywhere on chain.
-const MARKER: &[u8] = b"PRIVATE-MARKER-7f3a9c: patient is allergic to penicillin";
-const KIND_REPORT: u16 = 11;
-const DAY: u64 = 24 * 60 * 60 * 1000;
-
-struct Person {
-    client: EhrClient,
-    keys: EncryptionKeys,
-    store: FsBlockStore,
-}
-
-impl Person {
-    fn vault(&self, peers: &[&GatewayServer]) -> ehr_client::DocumentVault<'_> {
-        let ipfs = IpfsBackend::embedded(
-            self.store.dir(),
-            peers.iter().map(|peer| peer.url()).collect(),
-            Duration::from_secs(10),
-        )
-        .unwrap();
-        self.client.documents(self.keys.clone(), ipfs)
-    }
-}
-
-/// Deploys; Bob verifies doctors Charlie and Ferdie; Dave registers as a patient. Each has
-/// their own IPFS store in `dir` and their X25519 key derived from their secret URI.
-async fn cast(node: &TestNode, dir: &Path) -> (Person, Person, Person) {
-    let mut alice = EhrClient::connect(&node.url(), dev_signer("//Alice").unwrap())
-        .await
-        .unwrap();
-    alice.deploy_bundle(contract_bundle()).await.unwrap();
-    let person = |suri: &str| Person {
-        client: alice.with_signer(dev_signer(suri).unwrap()),
-        keys: EncryptionKeys::from_suri(suri),
-        store: FsBlockStore::open(dir.join(suri.trim_start_matches('/'))).unwrap(),
-    };
-    let (bob, charlie, dave, ferdie) = (
-        person("//Bob"),
-        person("//Charlie"),
-        person("//Dave"),
-        person("//Ferdie"),
-    );
-    alice.add_verifier(bob.client.account_id()).await.unwrap();
-    for (doctor, name) in [(&charlie, "Dr. Charlie Hart"), (&ferdie, "Dr. Ferdie Lane")] {
-        doctor
-            .client
-            .register_doctor(
-                name.into(),
-                "Cardiology".into(),
-                [1; 32],
-                doctor.keys.public_key(),
-                30,
-            )
-            .await
-            .unwrap();
-        bob.client
-            .verify_doctor(doctor.client.account_id())
-            .await
-            .unwrap();
-    }
-    dave.client
-        .register_patient(dave.keys.public_key())
-        .await
-        .unwrap();
-    (charlie, dave, ferdie)
-}
-
-/// `len` bytes with the marker at the start (when it fits) and a pattern after it.
-fn document_bytes(len: usize, seed: u8) -> Vec<u8> {
-    let mut bytes: Vec<u8> = (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect();
-    let marked = MARKER.len().min(len);
-    bytes[..marked].copy_from_slice(&MARKER[..marked]);
-    bytes
-}
+use ehr_client::{dev_signer, ClientError};
+use ehr_e2e::cast::{assert_closed_to, cast, document_bytes, Person, DAY, KIND_REPORT, MARKER};
+use ehr_e2e::{now_ms, TestNode};
 
 fn integrity_error(result: ehr_client::Result<impl std::fmt::Debug>) -> String {
     match result {
         Err(ClientError::Document(DocumentError::Integrity(reason))) => reason,
         other => panic!("expected an integrity error, got {other:?}"),
     }
-}
-
-/// Document `id` of `patient` is closed to the doctor behind `vault`: the contract refuses
-/// `open_document`, and even holding the reference (read here by the patient) the doctor's key
-/// does not decrypt it, needing epoch `needed` while holding `held`; no file is written.
-async fn assert_closed_to(
-    vault: &ehr_client::DocumentVault<'_>,
-    patient: &Person,
-    id: u32,
-    (needed, held): (u32, u32),
-    dir: &Path,
-) {
-    let account = patient.client.account_id();
-    let refused = dir.join(format!("refused-{id}"));
-    assert!(matches!(
-        vault.open_document(account, id, &refused).await,
-        Err(ClientError::Contract(Error::AccessDenied))
-    ));
-    let reference = patient
-        .client
-        .get_all_documents(account, id, 1)
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    match vault
-        .decrypt_document(account, &reference, &refused, |_| {})
-        .await
-    {
-        Err(ClientError::Document(DocumentError::KeyNotShared {
-            needed: got_needed,
-            held: got_held,
-        })) => assert_eq!((got_needed, got_held), (needed, held)),
-        other => panic!("a closed document was decrypted: {other:?}"),
-    }
-    assert!(!refused.exists());
 }
 
 #[tokio::test]
@@ -172,6 +58,10 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
             .await
             .unwrap();
         assert_eq!(opened.cid, uploaded.cid);
+        assert_eq!(
+            opened.kind, KIND_REPORT,
+            "the kind travels inside the reference"
+        );
         assert_eq!(opened.plaintext_len, size as u64);
         assert!(
             std::fs::read(&copy).unwrap() == std::fs::read(&original).unwrap(),
@@ -242,6 +132,7 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
             dave.store.clone(),
             &record_key,
             &patient_bytes,
+            KIND_REPORT,
             |_| {},
         )
         .unwrap()
@@ -255,7 +146,6 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
             patient,
             flipped_cid,
             first.content_hash,
-            KIND_REPORT,
             first.wrapped_key.clone(),
             None,
         )
@@ -268,7 +158,6 @@ async fn documents_round_trip_through_chain_and_ipfs_and_nothing_private_reaches
             patient,
             first.encrypted_cid.clone(),
             second.content_hash,
-            KIND_REPORT,
             second.wrapped_key.clone(),
             None,
         )
@@ -364,7 +253,7 @@ async fn emergency_access_hands_over_the_record_key_for_the_window_only() {
     let (_charlie, dave, ferdie) = cast(&node, dir.path()).await;
     let bob = Person {
         client: dave.client.with_signer(dev_signer("//Bob").unwrap()),
-        keys: EncryptionKeys::from_suri("//Bob"),
+        keys: EncryptionKeys::from_suri("//Bob").unwrap(),
         store: FsBlockStore::open(dir.path().join("Bob")).unwrap(),
     };
     let alice = dave.client.with_signer(dev_signer("//Alice").unwrap());
@@ -394,9 +283,8 @@ async fn emergency_access_hands_over_the_record_key_for_the_window_only() {
 
     // when: Ferdie breaks the glass, and the custodian, watching the chain, releases the key
     let mut events = Box::pin(bob.client.watch_events().await.unwrap());
-    ferdie
-        .client
-        .open_emergency_access(patient, [4; 32])
+    ferdie_vault
+        .open_emergency_access(patient, "unconscious on arrival, allergy history needed")
         .await
         .unwrap();
     let opened = loop {
@@ -416,6 +304,11 @@ async fn emergency_access_hands_over_the_record_key_for_the_window_only() {
         .release_emergency_key(opened.patient, opened.doctor)
         .await
         .unwrap();
+    // and only Dave reads the reason Ferdie gave
+    assert_eq!(
+        dave_vault.emergency_reason(doctor).await.unwrap(),
+        "unconscious on arrival, allergy history needed"
+    );
 
     // then: Ferdie opens (logged) and decrypts the record as it was
     let copy = dir.path().join("ferdie-emergency-copy");

@@ -97,7 +97,7 @@ async fn booking_and_consent_flow_works<Client: E2EBackend>(mut client: Client) 
     let uploaded = client
         .call(
             &ink_e2e::charlie(),
-            &ehr.upload_document(dave, vec![0xc1; 60], [0xa5; 32], 1, vec![7; 72], None),
+            &ehr.upload_document(dave, vec![0xc1; 60], [0xa5; 32], vec![7; 72], None),
         )
         .submit()
         .await?;
@@ -175,7 +175,7 @@ async fn emergency_access_works<Client: E2EBackend>(mut client: Client) -> E2ERe
     client
         .call(
             &ink_e2e::charlie(),
-            &ehr.open_emergency_access(dave, [9; 32]),
+            &ehr.open_emergency_access(dave, vec![9; 256]),
         )
         .submit()
         .await?;

@@ -96,6 +96,17 @@ pub struct SealedDocument {
     pub plaintext_len: u64,
     /// Bytes of the encrypted blob stored on IPFS.
     pub blob_len: u64,
+    /// The document key (secret: whoever holds it reads the document).
+    pub document_key: DocumentKey,
+}
+
+impl SealedDocument {
+    /// Wraps the document key again, under another record key (the patient rotated between
+    /// sealing and submitting); the blob and its reference stay as they are.
+    pub fn rewrap(&mut self, record_key: &RecordKey, patient: &[u8; 32]) {
+        self.wrapped_key = self.document_key.wrap(record_key, patient);
+        self.key_epoch = record_key.epoch();
+    }
 }
 
 /// Encrypts everything `plaintext` yields under a fresh document key, stores the blob's blocks
@@ -124,6 +135,7 @@ pub fn seal_document(
         key_epoch: record_key.epoch(),
         plaintext_len: encrypted.plaintext_len,
         blob_len,
+        document_key: key,
     })
 }
 
