@@ -1,14 +1,16 @@
 //! Client throughput against a contracts-node on 127.0.0.1 (a program that prints figures):
 //!
 //! (a) `book_appointment` one at a time, submit-and-wait: bookings/s and latency p50/p99;
-//! (b) `book_appointment` through the pipelined `submit_many`: bookings/s;
+//! (b) `book_appointment` through the pipelined `submit_many`, spread over patients (a patient
+//!     holds at most 8 upcoming appointments), IN_FLIGHT transactions in flight in all:
+//!     bookings/s;
 //! (c) the node's ceiling: plain balance transfers submitted the same pipelined way.
 //!
 //! `cargo bench -p ehr-e2e --bench throughput -- [BOOKINGS] [IN_FLIGHT]` (default 500, 25).
 //! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
 
 use ehr_client::{dev_signer, messages, node, to_chain_account, EhrClient};
-use ehr_e2e::{contract_bundle, now_ms, TestNode};
+use ehr_e2e::{contract_bundle, now_ms, registered_patients, TestNode};
 use futures::{stream, StreamExt};
 use std::time::{Duration, Instant};
 use subxt::utils::MultiAddress;
@@ -39,29 +41,40 @@ async fn main() {
         .await
         .expect("deploying works");
     let bob = alice.with_signer(dev_signer("//Bob").unwrap());
-    let charlie = alice.with_signer(dev_signer("//Charlie").unwrap());
     let dave = alice.with_signer(dev_signer("//Dave").unwrap());
     alice.add_verifier(bob.account_id()).await.unwrap();
-    charlie
-        .register_doctor("Dr. Bench".into(), "Cardiology".into(), [1; 32], [2; 32], 5)
-        .await
-        .unwrap();
-    bob.verify_doctor(charlie.account_id()).await.unwrap();
+    // Two doctors, as a doctor has at most 512 open appointments: (a) books Charlie, (b) Eve.
     let start = (now_ms() / DAY + 1) * DAY;
-    let total = bookings + one_by_one;
-    charlie
-        .publish_availability(start, start + total * SLOT)
-        .await
-        .unwrap();
-    dave.register_patient([3; 32]).await.unwrap();
-    let doctor = charlie.account_id();
+    let mut doctors = Vec::new();
+    for (suri, slots) in [("//Charlie", one_by_one), ("//Eve", bookings)] {
+        let doctor = alice.with_signer(dev_signer(suri).unwrap());
+        doctor
+            .register_doctor("Dr. Bench".into(), "Cardiology".into(), [1; 32], [2; 32], 5)
+            .await
+            .unwrap();
+        bob.verify_doctor(doctor.account_id()).await.unwrap();
+        doctor
+            .publish_availability(start, start + slots * SLOT)
+            .await
+            .unwrap();
+        doctors.push(doctor.account_id());
+    }
+    let per_patient = u64::from(ehr::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT);
+    let patients = registered_patients(
+        &alice,
+        (one_by_one + bookings).div_ceil(per_patient) as usize,
+    )
+    .await;
+    let (first_patients, batch_patients) =
+        patients.split_at(one_by_one.div_ceil(per_patient) as usize);
 
     // (a) one at a time
     let mut latencies = Vec::new();
     let began = Instant::now();
     for slot in 0..one_by_one {
         let sent = Instant::now();
-        dave.book_appointment(doctor, start + slot * SLOT)
+        first_patients[(slot / per_patient) as usize]
+            .book_appointment(doctors[0], start + slot * SLOT)
             .await
             .expect("booking works");
         latencies.push(sent.elapsed());
@@ -69,12 +82,23 @@ async fn main() {
     let single_rate = one_by_one as f64 / began.elapsed().as_secs_f64();
     latencies.sort_unstable();
 
-    // (b) pipelined
-    let batch: Vec<_> = (one_by_one..total)
-        .map(|slot| messages::book_appointment(doctor, start + slot * SLOT))
-        .collect();
+    // (b) pipelined: each patient pipelines its bookings, enough patients at once to keep
+    // IN_FLIGHT transactions in flight
     let began = Instant::now();
-    let results = dave.submit_many(batch, in_flight).await;
+    let results: Vec<_> = stream::iter(batch_patients.iter().enumerate())
+        .map(|(index, patient)| {
+            let first = index as u64 * per_patient;
+            let batch: Vec<_> = (first..(first + per_patient).min(bookings))
+                .map(|slot| messages::book_appointment(doctors[1], start + slot * SLOT))
+                .collect();
+            patient.submit_many(batch, per_patient as usize)
+        })
+        .buffer_unordered(in_flight.div_ceil(per_patient as usize))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     let batch_rate = bookings as f64 / began.elapsed().as_secs_f64();
     let failed: Vec<_> = results
         .iter()

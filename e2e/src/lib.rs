@@ -132,3 +132,42 @@ pub fn now_ms() -> u64 {
         .map(|elapsed| elapsed.as_millis() as u64)
         .unwrap_or_default()
 }
+
+/// `count` new patients (`//Patient0`, `//Patient1`, ...), funded by `funder` with 100 UNIT
+/// each (pipelined transfers) and registered, as clients on `funder`'s contract. A patient
+/// holds at most `ehr::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT` upcoming appointments, so a
+/// batch of bookings is spread over several.
+///
+/// # Panics
+/// If a transfer or registration fails.
+pub async fn registered_patients(
+    funder: &ehr_client::EhrClient,
+    count: usize,
+) -> Vec<ehr_client::EhrClient> {
+    use futures::{stream, StreamExt};
+    let patients: Vec<_> = (0..count)
+        .map(|index| {
+            funder.with_signer(ehr_client::dev_signer(&format!("//Patient{index}")).unwrap())
+        })
+        .collect();
+    let transfers: Vec<_> = stream::iter(&patients)
+        .map(|patient| {
+            let to = ehr_client::to_chain_account(&patient.account_id());
+            let transfer = ehr_client::node::tx()
+                .balances()
+                .transfer_keep_alive(subxt::utils::MultiAddress::Id(to), 100_000_000_000_000);
+            async move { funder.sign_and_submit(&transfer).await.map(|_| ()) }
+        })
+        .buffered(16)
+        .collect()
+        .await;
+    assert!(transfers.iter().all(Result::is_ok), "{transfers:?}");
+    let registered: Vec<_> = futures::future::join_all(
+        patients
+            .iter()
+            .map(|patient| patient.register_patient([3; 32])),
+    )
+    .await;
+    assert!(registered.iter().all(Result::is_ok), "{registered:?}");
+    patients
+}

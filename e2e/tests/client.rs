@@ -6,7 +6,7 @@ use ehr::{AppointmentStatus, AuditAction, DocumentStatus, Error};
 use ehr_client::{
     dev_signer, events::EhrEvent, messages, ClientError, ContractBundle, EhrClient, Options,
 };
-use ehr_e2e::{contract_bundle, now_ms, TestNode};
+use ehr_e2e::{contract_bundle, now_ms, registered_patients, TestNode};
 use std::time::{Duration, Instant};
 
 const MINUTE: u64 = 60_000;
@@ -415,22 +415,35 @@ async fn bad_input_and_lost_connections_are_errors_not_panics() {
 
 #[tokio::test]
 async fn pipelined_batch_books_every_slot_exactly_once() {
-    // given: a window of 250 slots; Dave books 200 of them, 25 in flight at a time, and
-    // 10 more one at a time for comparison
-    const BATCH: u64 = 200;
-    const ONE_BY_ONE: u64 = 10;
+    // given: a window of 209 slots and 25 patients; each pipelines its 8 bookings (the most
+    // upcoming appointments a patient may hold), all at once; Dave books 8 more one at a time
+    const PATIENTS: usize = 25;
+    const PER_PATIENT: u64 = ehr::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as u64;
+    const BATCH: u64 = PATIENTS as u64 * PER_PATIENT;
+    const ONE_BY_ONE: u64 = PER_PATIENT;
     let node = TestNode::start();
     let cast = deploy(&node).await;
     let start = tomorrow();
-    doctor_and_patient(&cast, start, BATCH + ONE_BY_ONE).await;
+    doctor_and_patient(&cast, start, BATCH + ONE_BY_ONE + 1).await;
     let charlie_id = cast.charlie.account_id();
-    let bookings: Vec<_> = (0..BATCH)
-        .map(|slot| messages::book_appointment(charlie_id, start + slot * SLOT))
-        .collect();
+    let patients = registered_patients(&cast.alice, PATIENTS).await;
 
     // when
     let batch_started = Instant::now();
-    let results = cast.dave.submit_many(bookings, 25).await;
+    let results: Vec<_> =
+        futures::future::join_all(patients.iter().enumerate().map(|(index, patient)| {
+            let bookings: Vec<_> = (0..PER_PATIENT)
+                .map(|i| {
+                    let slot = index as u64 * PER_PATIENT + i;
+                    messages::book_appointment(charlie_id, start + slot * SLOT)
+                })
+                .collect();
+            patient.submit_many(bookings, PER_PATIENT as usize)
+        }))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     let batch_elapsed = batch_started.elapsed();
     let single_started = Instant::now();
     for slot in BATCH..BATCH + ONE_BY_ONE {
@@ -448,10 +461,9 @@ async fn pipelined_batch_books_every_slot_exactly_once() {
         .collect();
     ids.sort_unstable();
     assert_eq!(ids, (0..BATCH).collect::<Vec<_>>());
-    let dave_id = cast.dave.account_id();
     let page = cast
-        .dave
-        .get_all_appointments(dave_id, 0, 20)
+        .charlie
+        .get_all_appointments(charlie_id, 0, 20)
         .await
         .unwrap();
     assert_eq!(page.total, (BATCH + ONE_BY_ONE) as u32);
@@ -462,10 +474,18 @@ async fn pipelined_batch_books_every_slot_exactly_once() {
             .await
             .unwrap());
     }
+    // and a ninth upcoming booking is refused
+    assert!(matches!(
+        cast.dave
+            .book_appointment(charlie_id, start + (BATCH + PER_PATIENT) * SLOT)
+            .await,
+        Err(ClientError::Contract(Error::TooManyUpcomingAppointments))
+    ));
     eprintln!(
-        "pipelined: {BATCH} bookings in {:.2} s = {:.1}/s; one at a time: {ONE_BY_ONE} in {:.2} s = {:.1}/s",
+        "pipelined: {BATCH} bookings by {PATIENTS} patients in {:.2} s = {:.1}/s; one at a time: {} in {:.2} s = {:.1}/s",
         batch_elapsed.as_secs_f64(),
         BATCH as f64 / batch_elapsed.as_secs_f64(),
+        ONE_BY_ONE,
         single_elapsed.as_secs_f64(),
         ONE_BY_ONE as f64 / single_elapsed.as_secs_f64(),
     );

@@ -283,7 +283,7 @@ impl Bench {
         self.call(
             &actor(EmergencyDoctor),
             "open_emergency_access",
-            (ink_id(&patient), [3u8; 32]),
+            (ink_id(&patient), vec![3u8; ehr::MAX_SEALED_REASON_LEN]),
         );
     }
 
@@ -307,9 +307,11 @@ impl Bench {
             self.fund(&new_doctor);
             self.register_doctor(&new_doctor);
             self.call(&verifier, "verify_doctor", ink_id(&new_doctor));
-            // The measured doctor gets one appointment more, the measured patient one document
-            // and one grant more (and three audit entries).
+            // The measured doctor and patient get one appointment more (booked and cancelled,
+            // so the bounds on open and upcoming appointments hold), the measured patient one
+            // document and one grant more (and four audit entries).
             self.call(&patient, "book_appointment", (doctor, booked_slot(index)));
+            self.call(&patient, "cancel_appointment", u64::from(index) + 1);
             self.upload_document();
             self.call(
                 &patient,
@@ -377,6 +379,7 @@ impl Bench {
             enc(ink_id(&actor(UnverifiedDoctor))),
         );
         measure(self, "suspend_doctor", &verifier, enc(ink_id(&doctor)));
+        measure(self, "replace_public_key", &doctor, enc([4u8; 32]));
         // Schedule.
         measure(
             self,
@@ -422,7 +425,13 @@ impl Bench {
             self,
             "open_emergency_access",
             &other,
-            enc((ink_id(&patient), [3u8; 32])),
+            enc((ink_id(&patient), vec![3u8; ehr::MAX_SEALED_REASON_LEN])),
+        );
+        measure(
+            self,
+            "refuse_emergency_access",
+            &patient,
+            enc(ink_id(&other)),
         );
         measure(
             self,
@@ -451,6 +460,12 @@ impl Bench {
         );
         // Queries (dry runs are how clients read them).
         measure(self, "patient", &newcomer, enc(ink_id(&patient)));
+        measure(
+            self,
+            "rotation_required",
+            &newcomer,
+            enc(ink_id(&patient)),
+        );
         measure(self, "doctor", &newcomer, enc(ink_id(&doctor)));
         measure(
             self,
@@ -500,7 +515,7 @@ impl Bench {
             self,
             "get_audit_trail",
             &patient,
-            enc((ink_id(&patient), last_page(3 * n + 5), 20u32)),
+            enc((ink_id(&patient), last_page(4 * n + 5), 20u32)),
         );
         costs
     }
@@ -532,12 +547,11 @@ fn booked_slot(index: u32) -> Timestamp {
     WINDOW_START + (u64::from(index) + 1) * SLOT
 }
 
-fn upload_args(patient: &AccountId32) -> (AccountId, Vec<u8>, [u8; 32], u16, Vec<u8>, Option<u32>) {
+fn upload_args(patient: &AccountId32) -> (AccountId, Vec<u8>, [u8; 32], Vec<u8>, Option<u32>) {
     (
         ink_id(patient),
         vec![0xc1; 60],
         [0xa5; 32],
-        1,
         vec![0x77; 72],
         None,
     )
