@@ -64,6 +64,9 @@ const REASON_PADDED: usize = ehr::MAX_SEALED_REASON_LEN - 48;
 /// Longest emergency reason, in bytes of UTF-8.
 pub const MAX_REASON_LEN: usize = REASON_PADDED - 2;
 
+/// Domain of one key-regression step: `k[e - 1] = BLAKE2b-256(REGRESS_DOMAIN ‖ k[e])`.
+const REGRESS_DOMAIN: &[u8] = b"ehr/record-key-regress/v1";
+
 /// Plaintext bytes per STREAM chunk.
 pub const STREAM_CHUNK: usize = 64 * 1024;
 
@@ -285,8 +288,11 @@ impl RecordKey {
             });
         }
         let mut key = self.key;
+        let mut message = [0u8; REGRESS_DOMAIN.len() + 32];
+        message[..REGRESS_DOMAIN.len()].copy_from_slice(REGRESS_DOMAIN);
         for _ in epoch..self.epoch {
-            key = blake2_256(&[b"ehr/record-key-regress/v1".as_slice(), &key].concat());
+            message[REGRESS_DOMAIN.len()..].copy_from_slice(&key);
+            key = blake2_256(&message);
         }
         Ok(RecordKey { epoch, key })
     }
