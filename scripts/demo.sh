@@ -117,10 +117,12 @@ run "${charlie[@]}" --ipfs-peer "$gateway" doc get 1 --patient //Dave -o "$work/
 refused "${ferdie[@]}" --ipfs-peer "$gateway" doc get 1 --patient //Dave -o "$work/ferdie-follow-up.txt"
 test ! -e "$work/ferdie-follow-up.txt"
 
-chapter "Dave revokes Charlie too; Charlie is refused"
+chapter "Dave revokes Charlie too; Charlie is refused, and cannot break the glass instead"
 run "${dave[@]}" revoke //Charlie
 refused "${charlie[@]}" doc open //Dave 0
 refused "${charlie[@]}" doc list --patient //Dave
+# Revoking a doctor also refuses it break-glass access, until the patient lifts that.
+refused "${charlie[@]}" emergency open //Dave --reason "just checking"
 
 chapter "Emergency: Ferdie breaks the glass; Bob, the key custodian, releases Dave's record key for the window (logged)"
 # Alice appoints Bob (also the verifier) as break-glass key custodian; Dave opts in by
@@ -129,6 +131,9 @@ chapter "Emergency: Ferdie breaks the glass; Bob, the key custodian, releases Da
 bob_key=$("$ehr" "${bob[@]}" account --json | sed 's/.*"public_key":"\([^"]*\)".*/\1/')
 run "${alice[@]}" admin set-custodian //Bob --public-key "$bob_key"
 run "${dave[@]}" emergency deposit-key
+# Ferdie is Dave's cardiologist: Dave lifts the refusal his revocation made, so that Ferdie can
+# reach the record in an emergency.
+run "${dave[@]}" emergency allow //Ferdie
 "$ehr" "${bob[@]}" emergency watch &
 watcher_pid=$!
 sleep 2
@@ -140,6 +145,8 @@ done
 run "${ferdie[@]}" emergency show --patient //Dave
 run "${ferdie[@]}" --ipfs-peer "$gateway" doc get 0 --patient //Dave -o "$work/ferdie-emergency-letter.txt"
 cmp "$letter" "$work/ferdie-emergency-letter.txt" && echo "Ferdie reads the letter during the emergency"
+# The reason went on chain sealed to Dave's key: only Dave reads it.
+run "${dave[@]}" emergency reason //Ferdie
 
 chapter "Dave ends it: the released key is retired (epoch 3), so Ferdie cannot open anything added later"
 run "${dave[@]}" emergency end --doctor //Ferdie
@@ -147,6 +154,16 @@ printf 'Post-emergency note: %s\n' "$marker" >"$work/post-emergency.txt"
 run "${dave[@]}" doc upload "$work/post-emergency.txt" --kind 11506
 refused "${ferdie[@]}" --ipfs-peer "$gateway" doc get 2 --patient //Dave -o "$work/ferdie-post.txt"
 refused "${ferdie[@]}" doc open //Dave 0
+
+chapter "A grant runs out: the next upload rotates the record key by itself, and the doctor cannot read what comes after"
+run "${dave[@]}" grant //Charlie --until +8s
+run "${charlie[@]}" --ipfs-peer "$gateway" doc get 0 --patient //Dave -o "$work/charlie-files/letter-again.txt"
+sleep 9
+printf 'Lab result: %s, troponin normal.
+' "$marker" >"$work/lab.txt"
+run "${dave[@]}" doc upload "$work/lab.txt" --kind 11502
+refused "${charlie[@]}" --ipfs-peer "$gateway" doc get 3 --patient //Dave -o "$work/charlie-files/lab.txt"
+test ! -e "$work/charlie-files/lab.txt"
 
 chapter "Dave cancels the appointment; the slot is free again"
 run "${dave[@]}" appointment cancel 0

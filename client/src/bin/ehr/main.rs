@@ -192,7 +192,7 @@ enum Command {
     Grant {
         /// The doctor.
         doctor: String,
-        /// When the grant ends: RFC 3339, or +DURATION from now (+30m, +12h, +7d).
+        /// When the grant ends: RFC 3339, or +DURATION from now (+45s, +30m, +12h, +7d).
         #[arg(long)]
         until: String,
         /// Let the doctor add documents too.
@@ -540,12 +540,13 @@ fn parse_time(text: &str) -> anyhow::Result<u64> {
         let (number, unit) = relative.split_at(relative.len().saturating_sub(1));
         let number: u64 = number
             .parse()
-            .map_err(|_| anyhow!("`{text}` is not a time: use RFC 3339 or +30m, +12h, +7d"))?;
+            .map_err(|_| anyhow!("`{text}` is not a time: use RFC 3339 or +45s, +30m, +12h, +7d"))?;
         let unit_ms: u64 = match unit {
+            "s" => 1_000,
             "m" => 60_000,
             "h" => 3_600_000,
             "d" => 86_400_000,
-            _ => bail!("`{text}` is not a time: use RFC 3339 or +30m, +12h, +7d"),
+            _ => bail!("`{text}` is not a time: use RFC 3339 or +45s, +30m, +12h, +7d"),
         };
         return number
             .checked_mul(unit_ms)
