@@ -460,12 +460,7 @@ impl Bench {
         );
         // Queries (dry runs are how clients read them).
         measure(self, "patient", &newcomer, enc(ink_id(&patient)));
-        measure(
-            self,
-            "rotation_required",
-            &newcomer,
-            enc(ink_id(&patient)),
-        );
+        measure(self, "rotation_required", &newcomer, enc(ink_id(&patient)));
         measure(self, "doctor", &newcomer, enc(ink_id(&doctor)));
         measure(
             self,

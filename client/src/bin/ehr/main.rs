@@ -538,9 +538,9 @@ fn now_ms() -> u64 {
 fn parse_time(text: &str) -> anyhow::Result<u64> {
     if let Some(relative) = text.strip_prefix('+') {
         let (number, unit) = relative.split_at(relative.len().saturating_sub(1));
-        let number: u64 = number
-            .parse()
-            .map_err(|_| anyhow!("`{text}` is not a time: use RFC 3339 or +45s, +30m, +12h, +7d"))?;
+        let number: u64 = number.parse().map_err(|_| {
+            anyhow!("`{text}` is not a time: use RFC 3339 or +45s, +30m, +12h, +7d")
+        })?;
         let unit_ms: u64 = match unit {
             "s" => 1_000,
             "m" => 60_000,

@@ -18,9 +18,8 @@
 use crate::fixture::*;
 use drink::{sandbox_api::prelude::BalanceAPI, session::Session, AccountId32, Sandbox};
 use ehr::{
-    Error, Patient, EMERGENCY_ACCESS_DURATION, EMERGENCY_COOLDOWN,
-    MAX_EMERGENCY_OPENINGS_PER_DAY, MAX_OPEN_APPOINTMENTS_PER_DOCTOR,
-    MAX_UPCOMING_APPOINTMENTS_PER_PATIENT, MS_PER_DAY,
+    Error, Patient, EMERGENCY_ACCESS_DURATION, EMERGENCY_COOLDOWN, MAX_EMERGENCY_OPENINGS_PER_DAY,
+    MAX_OPEN_APPOINTMENTS_PER_DOCTOR, MAX_UPCOMING_APPOINTMENTS_PER_PATIENT, MS_PER_DAY,
 };
 use ink::scale::Decode;
 use Role::*;
@@ -39,7 +38,11 @@ fn assert_refused<T: Decode + std::fmt::Debug>(
         matches!(&outcome, Err(refused) if *refused == error),
         "`{message}`: expected {error:?}, got {outcome:?}"
     );
-    assert_eq!(state_root(session), before, "refused `{message}` changed state");
+    assert_eq!(
+        state_root(session),
+        before,
+        "refused `{message}` changed state"
+    );
     assert_eq!(
         last_call_event_count(session),
         0,
@@ -47,7 +50,12 @@ fn assert_refused<T: Decode + std::fmt::Debug>(
     );
 }
 
-fn ok<T: Decode>(session: &mut EhrSession, actor: &AccountId32, message: &str, args: &[String]) -> T {
+fn ok<T: Decode>(
+    session: &mut EhrSession,
+    actor: &AccountId32,
+    message: &str,
+    args: &[String],
+) -> T {
     call::<T>(session, actor, message, args)
         .unwrap_or_else(|err| panic!("`{message}` returned {err:?}"))
 }
@@ -95,7 +103,12 @@ fn revoked_doctor_break_glass_fails(mut session: Session) {
     // given a doctor the patient granted, then revoked
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    ok::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, false, NOW + DAY));
+    ok::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, false, NOW + DAY),
+    );
     ok::<()>(&mut session, &patient, "revoke_access", &[id(&doctor)]);
     // when the doctor breaks the glass, then it is refused
     assert_refused::<u64>(
@@ -113,8 +126,18 @@ fn revoked_doctor_break_glass_fails(mut session: Session) {
         &[id(&patient), id(&doctor)],
     );
     assert_eq!(refused_since, Some(NOW));
-    ok::<()>(&mut session, &patient, "allow_emergency_access", &[id(&doctor)]);
-    ok::<u64>(&mut session, &doctor, "open_emergency_access", &break_glass_args());
+    ok::<()>(
+        &mut session,
+        &patient,
+        "allow_emergency_access",
+        &[id(&doctor)],
+    );
+    ok::<u64>(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &break_glass_args(),
+    );
 }
 
 #[drink::test]
@@ -123,9 +146,19 @@ fn refused_doctor_break_glass_and_release_fail(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     with_custodian_and_deposit(&mut session);
     let (patient, doctor, custodian) = (Patient.account(), Doctor.account(), Verifier.account());
-    ok::<u64>(&mut session, &doctor, "open_emergency_access", &break_glass_args());
+    ok::<u64>(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &break_glass_args(),
+    );
     // when the patient refuses the doctor by name
-    ok::<()>(&mut session, &patient, "refuse_emergency_access", &[id(&doctor)]);
+    ok::<()>(
+        &mut session,
+        &patient,
+        "refuse_emergency_access",
+        &[id(&doctor)],
+    );
     assert_refused::<()>(
         &mut session,
         &patient,
@@ -162,7 +195,12 @@ fn emergency_cooldown_fails(mut session: Session) {
     // given a doctor whose emergency access ran out by itself
     deploy_with_doctor_and_patient(&mut session);
     let doctor = Doctor.account();
-    let expires_at: u64 = ok(&mut session, &doctor, "open_emergency_access", &break_glass_args());
+    let expires_at: u64 = ok(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &break_glass_args(),
+    );
     assert_eq!(expires_at, NOW + EMERGENCY_ACCESS_DURATION);
     // when it reopens inside the cool-down, then it is refused
     set_time(&mut session, expires_at + EMERGENCY_COOLDOWN - 1);
@@ -175,7 +213,12 @@ fn emergency_cooldown_fails(mut session: Session) {
     );
     // and at its end it works
     set_time(&mut session, expires_at + EMERGENCY_COOLDOWN);
-    ok::<u64>(&mut session, &doctor, "open_emergency_access", &break_glass_args());
+    ok::<u64>(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &break_glass_args(),
+    );
 }
 
 #[drink::test]
@@ -187,7 +230,12 @@ fn emergency_daily_limit_fails(mut session: Session) {
         .map(|i| account(12 + i))
         .collect();
     for patient in &patients {
-        ok::<()>(&mut session, patient, "register_patient", &[bytes(&[1; 32])]);
+        ok::<()>(
+            &mut session,
+            patient,
+            "register_patient",
+            &[bytes(&[1; 32])],
+        );
     }
     // when it opens on each of them
     let (last, first) = patients.split_last().unwrap();
@@ -218,7 +266,12 @@ fn release_to_suspended_doctor_fails(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     with_custodian_and_deposit(&mut session);
     let (doctor, custodian) = (Doctor.account(), Verifier.account());
-    ok::<u64>(&mut session, &doctor, "open_emergency_access", &break_glass_args());
+    ok::<u64>(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &break_glass_args(),
+    );
     ok::<()>(&mut session, &custodian, "suspend_doctor", &[id(&doctor)]);
     // when the custodian releases, then it is refused
     assert_refused::<()>(
@@ -235,8 +288,18 @@ fn share_record_key_with_suspended_doctor_fails(mut session: Session) {
     // given a doctor with a live grant, then suspended; the patient rotated
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    ok::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, true, NOW + 30 * DAY));
-    ok::<()>(&mut session, &Verifier.account(), "suspend_doctor", &[id(&doctor)]);
+    ok::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, true, NOW + 30 * DAY),
+    );
+    ok::<()>(
+        &mut session,
+        &Verifier.account(),
+        "suspend_doctor",
+        &[id(&doctor)],
+    );
     ok::<u32>(&mut session, &patient, "rotate_record_key", &[]);
     // when the patient shares the new key with it, then it is refused
     assert_refused::<()>(
@@ -254,11 +317,34 @@ fn upload_after_grant_expiry_requires_rotation(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor, other) = (Patient.account(), Doctor.account(), account(12));
     register_doctor(&mut session, &other);
-    ok::<()>(&mut session, &Verifier.account(), "verify_doctor", &[id(&other)]);
-    ok::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, false, NOW + DAY));
-    ok::<()>(&mut session, &patient, "grant_access", &grant_args(&other, true, NOW + 9 * DAY));
-    ok::<u32>(&mut session, &patient, "upload_document", &upload_args(&patient));
-    assert_eq!(patient_record(&mut session).key_epoch_expires_at, Some(NOW + DAY));
+    ok::<()>(
+        &mut session,
+        &Verifier.account(),
+        "verify_doctor",
+        &[id(&other)],
+    );
+    ok::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, false, NOW + DAY),
+    );
+    ok::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&other, true, NOW + 9 * DAY),
+    );
+    ok::<u32>(
+        &mut session,
+        &patient,
+        "upload_document",
+        &upload_args(&patient),
+    );
+    assert_eq!(
+        patient_record(&mut session).key_epoch_expires_at,
+        Some(NOW + DAY)
+    );
     // when the grant has expired
     set_time(&mut session, NOW + DAY);
     let required: bool = ok(&mut session, &patient, "rotation_required", &[id(&patient)]);
@@ -268,15 +354,29 @@ fn upload_after_grant_expiry_requires_rotation(mut session: Session) {
         (&patient, "upload_document", upload_args(&patient)),
         (&other, "upload_document", upload_args(&patient)),
         (&patient, "share_record_key", share_args(&other, 0)),
-        (&patient, "grant_access", grant_args(&doctor, false, NOW + 2 * DAY)),
+        (
+            &patient,
+            "grant_access",
+            grant_args(&doctor, false, NOW + 2 * DAY),
+        ),
     ] {
         assert_refused::<()>(&mut session, actor, message, &args, Error::RotationRequired);
     }
     // until the patient rotates and re-shares with the doctor still granted
     let epoch: u32 = ok(&mut session, &patient, "rotate_record_key", &[]);
     assert_eq!(epoch, 1);
-    ok::<()>(&mut session, &patient, "share_record_key", &share_args(&other, 1));
-    ok::<u32>(&mut session, &other, "upload_document", &upload_args(&patient));
+    ok::<()>(
+        &mut session,
+        &patient,
+        "share_record_key",
+        &share_args(&other, 1),
+    );
+    ok::<u32>(
+        &mut session,
+        &other,
+        "upload_document",
+        &upload_args(&patient),
+    );
 }
 
 #[drink::test]
@@ -285,10 +385,25 @@ fn upload_after_released_emergency_closes_requires_rotation(mut session: Session
     deploy_with_doctor_and_patient(&mut session);
     with_custodian_and_deposit(&mut session);
     let (patient, doctor, custodian) = (Patient.account(), Doctor.account(), Verifier.account());
-    let expires_at: u64 = ok(&mut session, &doctor, "open_emergency_access", &break_glass_args());
-    ok::<()>(&mut session, &custodian, "release_emergency_key", &release_args(&doctor, 0));
+    let expires_at: u64 = ok(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &break_glass_args(),
+    );
+    ok::<()>(
+        &mut session,
+        &custodian,
+        "release_emergency_key",
+        &release_args(&doctor, 0),
+    );
     // while it is open the patient adds documents
-    ok::<u32>(&mut session, &patient, "upload_document", &upload_args(&patient));
+    ok::<u32>(
+        &mut session,
+        &patient,
+        "upload_document",
+        &upload_args(&patient),
+    );
     // when it runs out by itself, then uploads, shares and deposits under epoch 0 stop
     set_time(&mut session, expires_at);
     assert_refused::<u32>(
@@ -313,7 +428,12 @@ fn upload_after_released_emergency_closes_requires_rotation(mut session: Session
         "deposit_emergency_key",
         &["1".into(), bytes(&[7; 80])],
     );
-    ok::<u32>(&mut session, &patient, "upload_document", &upload_args(&patient));
+    ok::<u32>(
+        &mut session,
+        &patient,
+        "upload_document",
+        &upload_args(&patient),
+    );
 }
 
 #[drink::test]
@@ -322,8 +442,18 @@ fn upload_after_ended_emergency_requires_rotation(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     with_custodian_and_deposit(&mut session);
     let (patient, doctor, custodian) = (Patient.account(), Doctor.account(), Verifier.account());
-    ok::<u64>(&mut session, &doctor, "open_emergency_access", &break_glass_args());
-    ok::<()>(&mut session, &custodian, "release_emergency_key", &release_args(&doctor, 0));
+    ok::<u64>(
+        &mut session,
+        &doctor,
+        "open_emergency_access",
+        &break_glass_args(),
+    );
+    ok::<()>(
+        &mut session,
+        &custodian,
+        "release_emergency_key",
+        &release_args(&doctor, 0),
+    );
     // when the doctor ends it early, then the epoch closes at once
     ok::<()>(
         &mut session,
@@ -346,12 +476,27 @@ fn suspension_of_a_key_holder_requires_rotation(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor, other) = (Patient.account(), Doctor.account(), account(12));
     register_doctor(&mut session, &other);
-    ok::<()>(&mut session, &Verifier.account(), "verify_doctor", &[id(&other)]);
+    ok::<()>(
+        &mut session,
+        &Verifier.account(),
+        "verify_doctor",
+        &[id(&other)],
+    );
     for holder in [&doctor, &other] {
-        ok::<()>(&mut session, &patient, "grant_access", &grant_args(holder, true, NOW + 9 * DAY));
+        ok::<()>(
+            &mut session,
+            &patient,
+            "grant_access",
+            &grant_args(holder, true, NOW + 9 * DAY),
+        );
     }
     // when one is suspended
-    ok::<()>(&mut session, &Verifier.account(), "suspend_doctor", &[id(&doctor)]);
+    ok::<()>(
+        &mut session,
+        &Verifier.account(),
+        "suspend_doctor",
+        &[id(&doctor)],
+    );
     // then neither the patient nor the other doctor adds under the epoch
     for author in [&patient, &other] {
         assert_refused::<u32>(
@@ -364,8 +509,18 @@ fn suspension_of_a_key_holder_requires_rotation(mut session: Session) {
     }
     // until the patient rotates and re-shares with the other one only
     ok::<u32>(&mut session, &patient, "rotate_record_key", &[]);
-    ok::<()>(&mut session, &patient, "share_record_key", &share_args(&other, 1));
-    ok::<u32>(&mut session, &other, "upload_document", &upload_args(&patient));
+    ok::<()>(
+        &mut session,
+        &patient,
+        "share_record_key",
+        &share_args(&other, 1),
+    );
+    ok::<u32>(
+        &mut session,
+        &other,
+        "upload_document",
+        &upload_args(&patient),
+    );
 }
 
 #[drink::test]
@@ -373,10 +528,25 @@ fn replace_public_key_works(mut session: Session) {
     // given a doctor holding the patient's current key
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    ok::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, false, NOW + 9 * DAY));
+    ok::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, false, NOW + 9 * DAY),
+    );
     // when the doctor and the patient replace their keys (a lost device)
-    ok::<()>(&mut session, &doctor, "replace_public_key", &[bytes(&[0x42; 32])]);
-    ok::<()>(&mut session, &patient, "replace_public_key", &[bytes(&[0x43; 32])]);
+    ok::<()>(
+        &mut session,
+        &doctor,
+        "replace_public_key",
+        &[bytes(&[0x42; 32])],
+    );
+    ok::<()>(
+        &mut session,
+        &patient,
+        "replace_public_key",
+        &[bytes(&[0x43; 32])],
+    );
     // then the new keys are on chain
     let profile: ehr::Doctor = ok(&mut session, &doctor, "doctor", &[id(&doctor)]);
     assert_eq!(profile.public_key, [0x42; 32]);
@@ -405,7 +575,12 @@ fn verify_self_fails(mut session: Session) {
     deploy_with_doctor_and_patient(&mut session);
     let (verifier, doctor) = (Verifier.account(), Doctor.account());
     register_doctor(&mut session, &verifier);
-    ok::<()>(&mut session, &doctor, "register_patient", &[bytes(&[1; 32])]);
+    ok::<()>(
+        &mut session,
+        &doctor,
+        "register_patient",
+        &[bytes(&[1; 32])],
+    );
     // when each vouches for itself, then it is refused
     assert_refused::<()>(
         &mut session,
@@ -459,9 +634,24 @@ fn supersede_by_another_author_fails(mut session: Session) {
     // given a patient's own document and a doctor with a write grant
     deploy_with_doctor_and_patient(&mut session);
     let (patient, doctor) = (Patient.account(), Doctor.account());
-    ok::<()>(&mut session, &patient, "grant_access", &grant_args(&doctor, true, NOW + 9 * DAY));
-    let own: u32 = ok(&mut session, &patient, "upload_document", &upload_args(&patient));
-    let by_doctor: u32 = ok(&mut session, &doctor, "upload_document", &upload_args(&patient));
+    ok::<()>(
+        &mut session,
+        &patient,
+        "grant_access",
+        &grant_args(&doctor, true, NOW + 9 * DAY),
+    );
+    let own: u32 = ok(
+        &mut session,
+        &patient,
+        "upload_document",
+        &upload_args(&patient),
+    );
+    let by_doctor: u32 = ok(
+        &mut session,
+        &doctor,
+        "upload_document",
+        &upload_args(&patient),
+    );
     let superseding = |target: u32| {
         let mut args = upload_args(&patient);
         *args.last_mut().unwrap() = format!("Some({target})");
@@ -476,7 +666,12 @@ fn supersede_by_another_author_fails(mut session: Session) {
         Error::NotDocumentAuthor,
     );
     // and its own, or the patient any, works
-    ok::<u32>(&mut session, &doctor, "upload_document", &superseding(by_doctor));
+    ok::<u32>(
+        &mut session,
+        &doctor,
+        "upload_document",
+        &superseding(by_doctor),
+    );
     ok::<u32>(&mut session, &patient, "upload_document", &superseding(own));
 }
 
@@ -507,7 +702,12 @@ fn book_beyond_the_patient_bound_fails(mut session: Session) {
         Error::TooManyUpcomingAppointments,
     );
     // and a cancellation frees a place, and so does an appointment that has started
-    ok::<()>(&mut session, &patient, "cancel_appointment", &[first.to_string()]);
+    ok::<()>(
+        &mut session,
+        &patient,
+        "cancel_appointment",
+        &[first.to_string()],
+    );
     ok::<u64>(&mut session, &patient, "book_appointment", &book(bound));
     set_time(&mut session, base + SLOT);
     ok::<u64>(&mut session, &patient, "book_appointment", &book(bound + 1));
@@ -535,7 +735,12 @@ fn book_beyond_the_doctor_bound_fails(mut session: Session) {
             .sandbox()
             .mint_into(patient, 1_000_000_000_000_000)
             .unwrap();
-        ok::<()>(&mut session, patient, "register_patient", &[bytes(&[1; 32])]);
+        ok::<()>(
+            &mut session,
+            patient,
+            "register_patient",
+            &[bytes(&[1; 32])],
+        );
     }
     let mut first = None;
     for slot in 0..open {
