@@ -1460,7 +1460,7 @@ mod ehr {
             if openings.count >= MAX_EMERGENCY_OPENINGS_PER_DAY {
                 return Err(Error::EmergencyDailyLimit);
             }
-            openings.count += 1;
+            openings.count = openings.count.checked_add(1).ok_or(Error::Overflow)?;
             let expires_at = now
                 .checked_add(EMERGENCY_ACCESS_DURATION)
                 .ok_or(Error::Overflow)?;

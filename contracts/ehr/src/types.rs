@@ -138,7 +138,10 @@ impl Patient {
         if self.key_epoch >= MAX_KEY_EPOCH {
             return Err(crate::Error::KeyEpochsExhausted);
         }
-        self.key_epoch += 1;
+        self.key_epoch = self
+            .key_epoch
+            .checked_add(1)
+            .ok_or(crate::Error::Overflow)?;
         self.key_epoch_expires_at = None;
         self.key_shared_at_invalidation = None;
         Ok(self.key_epoch)
