@@ -279,6 +279,7 @@ async fn every_message_works() {
             AuditAction::AccessRevoked,
             AuditAction::AccessGranted,
             AuditAction::RecordKeyShared,
+            AuditAction::EmergencyAccessAllowed,
             AuditAction::EmergencyAccessOpened,
             AuditAction::EmergencyAccessEnded,
         ]
@@ -356,7 +357,10 @@ async fn refused_calls_return_typed_errors_and_submit_nothing() {
             .await
             .unwrap_err()
     );
-    assert_eq!(message, "contract error: SlotAlreadyBooked");
+    assert_eq!(
+        message,
+        "the contract refused: the slot is booked already (SlotAlreadyBooked)"
+    );
 }
 
 #[tokio::test]

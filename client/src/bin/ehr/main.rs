@@ -10,7 +10,7 @@
 //! ehr --suri //Dave book //Charlie 2026-11-25T09:00:00Z
 //! ```
 //!
-//! Errors print one line naming the cause (e.g. `error: contract error: SlotAlreadyBooked`)
+//! Errors print one line naming the cause (e.g. `error: the contract refused: the slot is booked already (SlotAlreadyBooked)`)
 //! and exit with status 1.
 
 mod view;

@@ -89,7 +89,18 @@ fn grant_expires_with_the_clock(mut session: Session) {
         open(&mut session, &doctor, document),
         Err(Error::AccessDenied)
     );
-    // and renewing the grant opens it again
+    // and the expired doctor still holds the epoch-0 key, so renewing needs a new epoch first
+    assert_eq!(
+        call::<()>(
+            &mut session,
+            &patient,
+            "grant_access",
+            &grant_args(&doctor, false, NOW + 2 * DAY),
+        ),
+        Err(Error::RotationRequired)
+    );
+    call::<u32>(&mut session, &patient, "rotate_record_key", &[]).unwrap();
+    // and then renewing the grant opens it again
     call::<()>(
         &mut session,
         &patient,
@@ -105,6 +116,7 @@ fn grant_expires_with_the_clock(mut session: Session) {
             AuditAction::AccessGranted,
             AuditAction::DocumentUploaded,
             AuditAction::DocumentOpened,
+            AuditAction::RecordKeyRotated,
             AuditAction::AccessGranted,
             AuditAction::DocumentOpened,
         ]
