@@ -493,7 +493,13 @@ impl EhrClient {
         // Subscribe first, then replay up to the best block as it is now: blocks the
         // subscription also brings are skipped by number, so none is missed or repeated.
         let blocks = self.api.blocks().subscribe_best().await?;
-        let head = self.api.blocks().at_latest().await?.number();
+        // The best block (subxt's `at_latest` is the finalized one, which may lag behind).
+        let head = self
+            .rpc
+            .chain_get_header(None)
+            .await?
+            .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?
+            .number;
         let mut replayed = Vec::new();
         if let Some(from) = from {
             for number in from..=head {
