@@ -538,7 +538,13 @@ impl EhrClient {
     /// # Errors
     /// `Transport`, `Decode`.
     pub async fn chain_timestamp(&self) -> Result<u64> {
-        let storage = self.api.storage().at_latest().await?;
+        // At the best block, where dry-runs run (subxt's `at_latest` is the finalized one).
+        let best = self
+            .rpc
+            .chain_get_block_hash(None)
+            .await?
+            .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?;
+        let storage = self.api.storage().at(best);
         Ok(storage
             .fetch_or_default(&crate::node::storage().timestamp().now())
             .await?)

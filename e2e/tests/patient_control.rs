@@ -80,6 +80,7 @@ async fn key_holders_who_lose_access_cannot_read_what_is_added_afterwards() {
         .as_ref()
         .expect("the expired grant made the client rotate");
     assert_eq!((rotation.key_epoch, after_expiry.key_epoch), (1, 1));
+    assert!(rotation.failed.is_empty(), "{:?}", rotation.failed);
     let mut reshared = rotation.reshared.clone();
     reshared.sort_by_key(|account| *AsRef::<[u8; 32]>::as_ref(account));
     let mut expected = vec![charlie_id, eve_id];
@@ -110,6 +111,7 @@ async fn key_holders_who_lose_access_cannot_read_what_is_added_afterwards() {
     assert_eq!(rotation.key_epoch, 2);
     assert_eq!(rotation.reshared, vec![charlie_id]);
     assert_eq!(rotation.skipped, vec![(eve_id, DoctorStatus::Suspended)]);
+    assert!(rotation.failed.is_empty(), "{:?}", rotation.failed);
     assert_closed_to(&eve_vault, &dave, after_suspension.id, (2, 1), dir.path()).await;
     // and the key is never shared with a suspended doctor
     assert!(matches!(
