@@ -16,7 +16,7 @@
 //! Every refusal is a typed error that changes no storage and emits nothing.
 
 use crate::fixture::*;
-use drink::{sandbox_api::prelude::BalanceAPI, session::Session, AccountId32, Sandbox};
+use drink::{sandbox_api::prelude::BalanceAPI, session::Session, AccountId32};
 use ehr::{
     Error, Patient, EMERGENCY_ACCESS_DURATION, EMERGENCY_COOLDOWN, MAX_EMERGENCY_OPENINGS_PER_DAY,
     MAX_OPEN_APPOINTMENTS_PER_DOCTOR, MAX_UPCOMING_APPOINTMENTS_PER_PATIENT, MS_PER_DAY,
