@@ -384,9 +384,9 @@ mod ehr {
 
         /// Replaces the caller's public encryption key, as a patient, as a doctor, or both (a
         /// lost or exposed device). Keys already sealed to the old key stay readable by whoever
-        /// holds it: a doctor's replacement therefore counts as a key-holder invalidation, and
-        /// every patient who shared its current record key before it must rotate
-        /// (`RotationRequired`) and re-share, sealed to the new key.
+        /// holds it: a verified doctor's replacement therefore counts as a key-holder
+        /// invalidation, and every patient who shared its current record key before it must
+        /// rotate (`RotationRequired`) and re-share, sealed to the new key.
         ///
         /// # Errors
         /// - `NotRegistered` if the caller is neither a patient nor a doctor.
@@ -402,10 +402,11 @@ mod ehr {
                 return Err(Error::NotRegistered);
             }
             if let Some(mut doctor) = doctor {
-                self.key_holder_invalidations = self
-                    .key_holder_invalidations
-                    .checked_add(1)
-                    .ok_or(Error::Overflow)?;
+                // Only a verified doctor can hold record keys: a pending or suspended one
+                // replacing its key closes nothing (and cannot make every patient rotate).
+                if doctor.status == DoctorStatus::Verified {
+                    self.note_key_holder_invalidation()?;
+                }
                 doctor.public_key = public_key;
                 self.store_doctor(caller, &doctor)?;
             }
@@ -565,7 +566,8 @@ mod ehr {
         /// Suspends a doctor: no longer bookable or listed, and every grant to the doctor and
         /// any emergency access open nothing while suspended. Existing appointments stay. It
         /// counts as a key-holder invalidation: patients who shared their current record key
-        /// before it must rotate before adding anything (`RotationRequired`).
+        /// before it must rotate before adding anything (`RotationRequired`) (a pending doctor
+        /// never held keys, so suspending one closes nothing).
         ///
         /// # Errors
         /// - `NotVerifier` if the caller is not a verifier.
@@ -581,11 +583,8 @@ mod ehr {
             if record.status == DoctorStatus::Suspended {
                 return Err(Error::DoctorAlreadySuspended);
             }
-            self.key_holder_invalidations = self
-                .key_holder_invalidations
-                .checked_add(1)
-                .ok_or(Error::Overflow)?;
             if record.status == DoctorStatus::Verified {
+                self.note_key_holder_invalidation()?;
                 self.unlist_verified_doctor(doctor, &record.specialty);
             }
             record.status = DoctorStatus::Suspended;
@@ -1887,6 +1886,16 @@ mod ehr {
             if record.rotation_required(now, self.key_holder_invalidations) {
                 return Err(Error::RotationRequired);
             }
+            Ok(())
+        }
+
+        /// A verified doctor was suspended or replaced its key: every patient epoch whose key
+        /// went out before now is closed (see `Patient::rotation_required`).
+        fn note_key_holder_invalidation(&mut self) -> Result<()> {
+            self.key_holder_invalidations = self
+                .key_holder_invalidations
+                .checked_add(1)
+                .ok_or(Error::Overflow)?;
             Ok(())
         }
 

@@ -1311,3 +1311,23 @@ fn rotate_past_the_last_epoch_fails() {
         Err(Error::RotationRequired)
     );
 }
+
+#[ink::test]
+fn pending_doctor_replacing_its_key_closes_nothing() {
+    // given a patient who shared its key with the verified doctor, and a pending doctor
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient, pending) = (accounts().charlie, accounts().django, accounts().eve);
+    set_caller(patient);
+    ehr.grant_access(doctor, false, NOW + 30 * DAY, vec![1; 80])
+        .unwrap();
+    register_doctor(&mut ehr, pending, "Surgery");
+    // when the pending doctor replaces its key again and again
+    for key in 0..3 {
+        ehr.replace_public_key([key; 32]).unwrap();
+    }
+    // then the patient's epoch stays open: it never held the key
+    set_caller(patient);
+    assert_eq!(ehr.rotation_required(patient), Ok(false));
+    ehr.upload_document(patient, vec![1], [0; 32], vec![], None)
+        .unwrap();
+}
