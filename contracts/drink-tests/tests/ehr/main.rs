@@ -4,6 +4,7 @@
 //! while this crate compiles, so these tests always run against the current contract code.
 
 mod access_control;
+mod bad_input;
 mod consent;
 mod fixture;
 mod metadata;
