@@ -123,7 +123,9 @@ $(cat "$work/code_size.md")
 
 \`ehr-client\` against substrate-contracts-node 0.42.0 on 127.0.0.1 (\`--dev\`, instant seal):
 (a) \`book_appointment\` submitted and awaited one at a time, (b) the pipelined \`submit_many\`,
-(c) the node's ceiling: plain balance transfers from one signer, pipelined the same way.
+each patient pipelining its bookings (a patient holds at most 8 upcoming appointments) with
+enough patients at once to keep IN_FLIGHT transactions in flight, (c) the node's ceiling: plain
+balance transfers from one signer, pipelined.
 
 $(cat "$work/throughput.md")
 
