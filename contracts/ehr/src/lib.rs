@@ -980,7 +980,7 @@ mod ehr {
             wrapped_key: Vec<u8>,
         ) -> Result<()> {
             let patient = self.env().caller();
-            let mut record = self.get_patient(patient)?;
+            let record = self.get_patient(patient)?;
             let key_epoch = record.key_epoch;
             if doctor == patient {
                 return Err(Error::CannotGrantSelf);
@@ -993,9 +993,7 @@ mod ehr {
             if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
                 return Err(Error::WrappedKeyTooLong);
             }
-            self.ensure_no_rotation_required(&record, now)?;
-            record.note_key_holder(expires_at, self.key_holder_invalidations);
-            self.patients.insert(patient, &record);
+            self.hand_out_current_key(patient, record, now, expires_at)?;
             if !self.grants.contains((patient, doctor)) {
                 let position = self.grantee_count.get(patient).unwrap_or(0);
                 let next = position.checked_add(1).ok_or(Error::Overflow)?;
@@ -1129,7 +1127,7 @@ mod ehr {
             wrapped_key: Vec<u8>,
         ) -> Result<()> {
             let patient = self.env().caller();
-            let mut record = self.get_patient(patient)?;
+            let record = self.get_patient(patient)?;
             let mut grant = self
                 .grants
                 .get((patient, doctor))
@@ -1145,9 +1143,7 @@ mod ehr {
             if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
                 return Err(Error::WrappedKeyTooLong);
             }
-            self.ensure_no_rotation_required(&record, now)?;
-            record.note_key_holder(grant.expires_at, self.key_holder_invalidations);
-            self.patients.insert(patient, &record);
+            self.hand_out_current_key(patient, record, now, grant.expires_at)?;
             grant.wrapped_key = wrapped_key;
             grant.key_epoch = key_epoch;
             self.grants
@@ -1517,11 +1513,8 @@ mod ehr {
                 .ok_or(Error::EmergencyAccessNotFound)?;
             access.ended_at = Some(now);
             self.emergency_access.insert((patient, doctor), &access);
-            if let Some(mut record) = self.patients.get(patient) {
-                if access.released_key_epoch == Some(record.key_epoch) {
-                    record.note_key_holder(now, self.key_holder_invalidations);
-                    self.patients.insert(patient, &record);
-                }
+            if let Some(epoch) = access.released_key_epoch {
+                self.note_released_key(patient, epoch, now);
             }
             self.append_audit(
                 patient,
@@ -1821,12 +1814,7 @@ mod ehr {
             self.emergency_access
                 .try_insert((patient, doctor), &access)
                 .map_err(|_| Error::ValueTooLarge)?;
-            if let Some(mut record) = self.patients.get(patient) {
-                if record.key_epoch == key_epoch {
-                    record.note_key_holder(access.expires_at, self.key_holder_invalidations);
-                    self.patients.insert(patient, &record);
-                }
-            }
+            self.note_released_key(patient, key_epoch, access.expires_at);
             self.append_audit(
                 patient,
                 custodian,
@@ -1887,6 +1875,33 @@ mod ehr {
                 return Err(Error::RotationRequired);
             }
             Ok(())
+        }
+
+        /// The patient hands its current record key to a doctor whose access ends at `until`
+        /// (a grant, a re-share): refused if the epoch is closed, else `until` and the holder
+        /// are noted on the patient's record.
+        fn hand_out_current_key(
+            &mut self,
+            patient: AccountId,
+            mut record: Patient,
+            now: Timestamp,
+            until: Timestamp,
+        ) -> Result<()> {
+            self.ensure_no_rotation_required(&record, now)?;
+            record.note_key_holder(until, self.key_holder_invalidations);
+            self.patients.insert(patient, &record);
+            Ok(())
+        }
+
+        /// The custodian released the patient's key of `key_epoch` to a doctor whose access
+        /// ends at `until` (or it ended now): if that is the current epoch, it closes then.
+        fn note_released_key(&mut self, patient: AccountId, key_epoch: u32, until: Timestamp) {
+            if let Some(mut record) = self.patients.get(patient) {
+                if record.key_epoch == key_epoch {
+                    record.note_key_holder(until, self.key_holder_invalidations);
+                    self.patients.insert(patient, &record);
+                }
+            }
         }
 
         /// A verified doctor was suspended or replaced its key: every patient epoch whose key
