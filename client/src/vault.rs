@@ -489,19 +489,13 @@ impl DocumentVault<'_> {
         write: bool,
         expires_at: u64,
     ) -> Result<Submitted<()>> {
-        let grant = || async move {
+        self.rotating_if_required(|| async move {
             let sealed = self.current_key_sealed_to(doctor).await?.1;
             self.client
                 .grant_access(doctor, write, expires_at, sealed)
                 .await
-        };
-        match grant().await {
-            Err(ClientError::Contract(ehr::Error::RotationRequired)) => {
-                self.rotate_record_key().await?;
-                grant().await
-            }
-            outcome => outcome,
-        }
+        })
+        .await
     }
 
     /// Shares the signer's current record key with `doctor`, who holds a live grant (after a
@@ -512,17 +506,11 @@ impl DocumentVault<'_> {
     /// `Contract(..)` as `share_record_key` (`GrantNotFound`, `AccessDenied`,
     /// `DoctorSuspended`, ...).
     pub async fn share_record_key(&self, doctor: AccountId) -> Result<Submitted<()>> {
-        let share = || async move {
+        self.rotating_if_required(|| async move {
             let (epoch, sealed) = self.current_key_sealed_to(doctor).await?;
             self.client.share_record_key(doctor, epoch, sealed).await
-        };
-        match share().await {
-            Err(ClientError::Contract(ehr::Error::RotationRequired)) => {
-                self.rotate_record_key().await?;
-                share().await
-            }
-            outcome => outcome,
-        }
+        })
+        .await
     }
 
     /// Revokes `doctor`'s grant (the contract moves the signer's record key to the next
@@ -634,11 +622,21 @@ impl DocumentVault<'_> {
     /// # Errors
     /// `Contract(EmergencyCustodianNotSet | PatientNotRegistered | ..)`.
     pub async fn deposit_emergency_key(&self) -> Result<Submitted<()>> {
-        match self.deposit_current_key().await {
+        self.rotating_if_required(|| self.deposit_current_key())
+            .await
+    }
+
+    /// Runs `operation`, a patient's step that hands out its current record key; if the
+    /// contract answers `RotationRequired`, rotates (re-sharing with every entitled doctor and
+    /// re-depositing) and runs it once more, with the new epoch's key.
+    async fn rotating_if_required<T, Step>(&self, operation: impl Fn() -> Step) -> Result<T>
+    where
+        Step: std::future::Future<Output = Result<T>>,
+    {
+        match operation().await {
             Err(ClientError::Contract(ehr::Error::RotationRequired)) => {
-                // The rotation re-deposits if there was a deposit; deposit now in any case.
                 self.rotate_record_key().await?;
-                self.deposit_current_key().await
+                operation().await
             }
             outcome => outcome,
         }
