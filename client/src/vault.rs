@@ -455,23 +455,35 @@ impl DocumentVault<'_> {
         .await
     }
 
-    /// The kind code of a document this account can read (from a page of
-    /// `get_all_documents`), decrypted from its reference: no IPFS access, no chain write.
+    /// The kind codes of documents of `patient` (a page of `get_all_documents`), decrypted
+    /// from their references with the record key this account holds, read from the chain once
+    /// for the whole page: no IPFS access, no chain write. `None` for a document this account
+    /// holds no key for (added after its key epoch) or whose reference does not open.
     ///
     /// # Errors
-    /// As [`decrypt_document`](Self::decrypt_document), less the IPFS ones.
-    pub async fn document_kind(&self, patient: AccountId, document: &Document) -> Result<u16> {
-        let record_key = self
-            .record_key_for_reading(patient, document.key_epoch)
-            .await?;
+    /// As [`record_key`](Self::record_key).
+    pub async fn document_kinds(
+        &self,
+        patient: AccountId,
+        documents: &[Document],
+    ) -> Result<Vec<Option<u16>>> {
+        let held = self.record_key(patient).await?;
         let patient_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&patient);
-        let reference = DocumentReference {
-            patient: &patient_bytes,
-            encrypted_cid: &document.encrypted_cid,
-            content_hash: &document.content_hash,
-            wrapped_key: &document.wrapped_key,
-        };
-        Ok(open_reference(reference, &record_key)?.1)
+        Ok(documents
+            .iter()
+            .map(|document| {
+                let record_key = held.older(document.key_epoch).ok()?;
+                let reference = DocumentReference {
+                    patient: &patient_bytes,
+                    encrypted_cid: &document.encrypted_cid,
+                    content_hash: &document.content_hash,
+                    wrapped_key: &document.wrapped_key,
+                };
+                open_reference(reference, &record_key)
+                    .ok()
+                    .map(|(_, kind, _)| kind)
+            })
+            .collect())
     }
 
     /// Gives `doctor` access to the signer's records until `expires_at` (ms), read-only or

@@ -1199,14 +1199,23 @@ async fn dispatch(context: &Session, command: Command) -> anyhow::Result<()> {
                 let found = client
                     .get_all_documents(patient, page.offset, page.limit)
                     .await?;
-                let vault = context.vault().await?;
-                let mut rows = Vec::with_capacity(found.items.len());
-                for document in found.items {
-                    // The kind is inside the encrypted reference: shown when this account
-                    // holds the document's key.
-                    let kind = vault.document_kind(patient, &document).await.ok();
-                    rows.push(view::DocumentRow(document, kind));
-                }
+                // The kind is inside the encrypted reference: shown where this account holds
+                // the document's key.
+                let kinds = match context
+                    .vault()
+                    .await?
+                    .document_kinds(patient, &found.items)
+                    .await
+                {
+                    Ok(kinds) => kinds,
+                    Err(_) => vec![None; found.items.len()],
+                };
+                let rows: Vec<_> = found
+                    .items
+                    .into_iter()
+                    .zip(kinds)
+                    .map(|(document, kind)| view::DocumentRow(document, kind))
+                    .collect();
                 print_rows(&rows, Some(found.total), page.offset, as_json);
             }
             DocumentCommand::Add {
