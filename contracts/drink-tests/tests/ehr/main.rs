@@ -7,6 +7,7 @@ mod access_control;
 mod bad_input;
 mod consent;
 mod fixture;
+mod fuzz;
 mod metadata;
 mod patient_control;
 mod schedule;
