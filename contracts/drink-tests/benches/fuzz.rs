@@ -142,6 +142,7 @@ fn main() -> ExitCode {
             "Found after {} calls: {}\n",
             failure.calls_to_find, failure.violation
         );
+        println!("Rule: {}\n", failure.violation.rule);
         println!(
             "Shrunk to {} steps: {}\n\n```rust\n{}```\n",
             failure.shrunk.len(),
