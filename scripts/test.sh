@@ -5,7 +5,8 @@
 #   1. cargo fmt --check and cargo clippy -D warnings on every crate;
 #   2. unit tests (#[ink::test], the client's and the CLI's);
 #   3. cargo contract build --release, and the bundle's three artifacts exist;
-#   4. drink tests: the compiled contract in a sandboxed runtime;
+#   4. drink tests: the compiled contract in a sandboxed runtime, including the stateful
+#      fuzzer's seeded 10,000-call slice (the long run is scripts/fuzz.sh);
 #   5. end-to-end tests on real nodes: ink_e2e, and ehr-client against the release bundle;
 #   6. the demo (scripts/demo.sh), so the main job cannot rot.
 #
@@ -50,8 +51,10 @@ for artifact in ehr.contract ehr.wasm ehr.json; do
 done
 printf 'optimized WASM: %s bytes\n' "$(stat -c %s "$CARGO_TARGET_DIR/ink/ehr/ehr.wasm")"
 
-step "drink tests"
-cargo test --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
+step "drink tests (tables, bad inputs, the fuzzer's 10,000-call slice)"
+# In release: the sandboxed runtime runs ~20 times faster optimized, and the benchmark smoke run
+# below builds the same release dependencies, so there is one drink build instead of two.
+cargo test --release --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
 
 step "end-to-end tests (real substrate-contracts-node)"
 # Each test starts its own node; two at a time suit a 2-core machine. The client tests get a

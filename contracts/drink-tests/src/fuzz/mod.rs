@@ -616,6 +616,11 @@ impl Harness {
                 total: u32::MAX,
             });
         expect_eq!(listed.total, verified.len() as u32, "get_all_doctors total");
+        expect_eq!(
+            listed.items.len() as u32,
+            listed.total,
+            "verified doctors stored against counted"
+        );
         let listed: BTreeSet<Option<Actor>> = listed
             .items
             .iter()
@@ -656,6 +661,11 @@ impl Harness {
                 items: vec![],
                 total: u32::MAX,
             });
+        expect_eq!(
+            registered.items.len() as u32,
+            registered.total,
+            "doctors stored against counted"
+        );
         expect_eq!(
             registered
                 .items
@@ -810,6 +820,11 @@ impl Harness {
                     })
                     .collect();
             let granted = expected.len();
+            expect_eq!(
+                grants.items.len() as u32,
+                grants.total,
+                "grants of {actor} stored against counted"
+            );
             expect_eq!(read, expected, "get_grants({actor})");
             expect_eq!(grants.total as usize, granted, "grantee count of {actor}");
             // Documents: the total, and the newest page in full.
