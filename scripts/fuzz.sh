@@ -79,7 +79,26 @@ fi
 if [ "$mutants" = 1 ]; then
   scratch=$cache/mutant-worktree
   table=$(mktemp)
-  printf '| mutant (guard removed) | seed | calls to find | rule broken | shrunk to | first line of the violation |\n|---|---:|---:|---|---:|---|\n' > "$table"
+  printf '| mutant (guard removed) | seed | calls to find: exact errors | calls to find: a forbidden success | rule broken (forbidden success) | shrunk to | the shrunk violation |\n|---|---:|---:|---:|---|---:|---|\n' > "$table"
+  # Runs the fuzzer on the mutant in $scratch; prints "calls|rule|steps|detail" ("" if none).
+  run_mutant() {
+    local out=$1; shift
+    local status=0
+    (cd "$scratch" && CARGO_TARGET_DIR=$cache/mutant-target cargo bench \
+      --manifest-path contracts/drink-tests/Cargo.toml --locked \
+      --target-dir "$drink_target" --bench fuzz -- \
+      --calls "$mutant_calls" --shards 1 --sweep-every 1000 --shrink-seconds 120 "$@") > "$out" || status=$?
+    if [ "$status" = 0 ]; then
+      echo ""
+      return
+    fi
+    local found rule shrunk detail
+    found=$(grep -m1 '^Found after' "$out" | sed -E 's/^Found after ([0-9]+) calls: .*/\1/')
+    rule=$(grep -m1 '^Rule: ' "$out" | sed -E 's/^Rule: //')
+    shrunk=$(grep -m1 '^Shrunk to' "$out" | sed -E 's/^Shrunk to ([0-9]+) steps.*/\1/')
+    detail=$(grep -m1 '^Shrunk to' "$out" | sed -E 's/^Shrunk to [0-9]+ steps: //' | cut -c1-200 | sed 's/|/\\|/g')
+    echo "$found|$rule|$shrunk|$detail"
+  }
   for patch in contracts/drink-tests/mutants/*.patch; do
     name=$(basename "$patch" .patch)
     git worktree remove --force "$scratch" 2>/dev/null || rm -rf "$scratch"
@@ -88,31 +107,23 @@ if [ "$mutants" = 1 ]; then
     git -C "$scratch" apply "$root/$patch"
     for mutant_seed in $(seq 1 "$mutant_seeds"); do
       echo "[fuzz] mutant $name, seed $mutant_seed" >&2
-      out=$(mktemp)
-      status=0
-      (cd "$scratch" && CARGO_TARGET_DIR=$cache/mutant-target cargo bench \
-        --manifest-path contracts/drink-tests/Cargo.toml --locked \
-        --target-dir "$drink_target" --bench fuzz -- \
-        --calls "$mutant_calls" --shards 1 --seed "$mutant_seed" --sweep-every 1000 \
-        --shrink-seconds 120) > "$out" || status=$?
-      if [ "$status" = 0 ]; then
-        printf '| `%s` | %s | not found in %s | | | |\n' "$name" "$mutant_seed" "$mutant_calls" >> "$table"
+      exact=$(run_mutant "$cache/mutant-$name-$mutant_seed-exact.txt" --seed "$mutant_seed")
+      breach=$(run_mutant "$cache/mutant-$name-$mutant_seed.txt" --seed "$mutant_seed" --refusals-only)
+      exact_calls=${exact%%|*}
+      if [ -z "$breach" ]; then
+        printf '| `%s` | %s | %s | not found in %s | | | |\n' "$name" "$mutant_seed" "${exact_calls:-not found}" "$mutant_calls" >> "$table"
       else
-        found=$(grep -m1 '^Found after' "$out" | sed -E 's/^Found after ([0-9]+) calls: .*/\1/')
-        rule=$(grep -m1 '^Rule: ' "$out" | sed -E 's/^Rule: //')
-        shrunk=$(grep -m1 '^Shrunk to' "$out" | sed -E 's/^Shrunk to ([0-9]+) steps.*/\1/')
-        detail=$(grep -m1 '^Shrunk to' "$out" | sed -E 's/^Shrunk to [0-9]+ steps: //' | cut -c1-160 | sed 's/|/\\|/g')
-        printf '| `%s` | %s | %s | %s | %s steps | %s |\n' "$name" "$mutant_seed" "$found" "$rule" "$shrunk" "$detail" >> "$table"
+        IFS='|' read -r calls rule steps detail <<< "$breach"
+        printf '| `%s` | %s | %s | %s | %s | %s steps | %s |\n' "$name" "$mutant_seed" "${exact_calls:-not found}" "$calls" "$rule" "$steps" "$detail" >> "$table"
       fi
-      cp "$out" "$cache/mutant-$name-$mutant_seed.txt"
     done
   done
   git worktree remove --force "$scratch"
   {
     printf 'Machine: %s. Run %s, commit `%s`%s.\n\n' "$machine" "$(date -u +%Y-%m-%dT%H:%MZ)" "$commit" "$dirty"
-    printf 'Command: `scripts/fuzz.sh --mutants-only` (each patch in `contracts/drink-tests/mutants/`, seeds 1 to %s, at most %s calls each).\n\n' "$mutant_seeds" "$mutant_calls"
+    printf 'Command: `scripts/fuzz.sh --mutants-only` (each patch in `contracts/drink-tests/mutants/`, seeds 1 to %s, at most %s calls each, run twice: with exact errors, and with `--refusals-only`, where only a call that succeeds when the model says it must be refused, or a broken invariant, counts).\n\n' "$mutant_seeds" "$mutant_calls"
     cat "$table"
-    printf '\nEach full report, with the shrunk sequence as a ready-to-paste test, is kept in `%s/mutant-<name>-<seed>.txt`.\n' "${cache/#$HOME/\~}"
+    printf '\nEach full report, with the shrunk sequence as a ready-to-paste test, is kept in `%s/mutant-<name>-<seed>.txt` (`-exact.txt` for the exact-error runs).\n' "${cache/#$HOME/\~}"
   } > "$table.md"
   splice mutants "$table.md"
   cat "$table.md"

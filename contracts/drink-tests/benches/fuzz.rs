@@ -6,8 +6,9 @@
 //! ```text
 //! cargo bench --bench fuzz -- --calls 1000000 --shards 2 --seed 1
 //! ```
-//! Exits with status 1 when a violation was found (`scripts/fuzz.sh` reads that for the
-//! mutation check).
+//! `--refusals-only` compares success against refusal but not the error variant (see
+//! `fuzz::Checks::exact_errors`). Exits with status 1 when a violation was found
+//! (`scripts/fuzz.sh` reads that for the mutation check).
 
 use std::{collections::BTreeMap, process::ExitCode, time::Instant};
 
@@ -22,6 +23,7 @@ struct Options {
     seed: u64,
     sweep_every: u64,
     shrink_seconds: u64,
+    exact_errors: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -31,6 +33,7 @@ fn options() -> Result<Options, String> {
         seed: 1,
         sweep_every: 1_000,
         shrink_seconds: 600,
+        exact_errors: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -42,6 +45,10 @@ fn options() -> Result<Options, String> {
             "--shrink-seconds" => &mut options.shrink_seconds,
             // `cargo bench` passes `--bench` to harness-less benches.
             "--bench" => continue,
+            "--refusals-only" => {
+                options.exact_errors = false;
+                continue;
+            }
             other => return Err(format!("unknown option {other}")),
         };
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -72,11 +79,10 @@ fn main() -> ExitCode {
             .map(|shard| {
                 let bundle = bundle.clone();
                 let seed = options.seed + shard;
-                let config = Config {
-                    sweep_every: options.sweep_every,
-                    shrink_for: std::time::Duration::from_secs(options.shrink_seconds),
-                    ..Config::new(seed, per_shard)
-                };
+                let mut config = Config::new(seed, per_shard);
+                config.checks.sweep_every = options.sweep_every;
+                config.checks.exact_errors = options.exact_errors;
+                config.shrink_for = std::time::Duration::from_secs(options.shrink_seconds);
                 scope.spawn(move || (seed, fuzz::run(bundle, config)))
             })
             .collect();

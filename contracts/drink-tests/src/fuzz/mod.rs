@@ -154,14 +154,25 @@ impl Stats {
     }
 }
 
+/// What the harness checks beside the rules that always hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks {
+    /// A full model-against-contract sweep every this many calls (and at the end).
+    pub sweep_every: u64,
+    /// Whether a refusal must carry the model's exact error. Off, only success against
+    /// refusal is compared (and every other rule still holds): the mutation check uses it to
+    /// count the calls until a removed guard lets a forbidden call *succeed*, not merely
+    /// changes which error a refused call returns.
+    pub exact_errors: bool,
+}
+
 /// How a run is driven.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
     pub seed: u64,
     /// Contract calls to make (the passing of time is not counted).
     pub calls: u64,
-    /// A full model-against-contract sweep every this many calls (and at the end).
-    pub sweep_every: u64,
+    pub checks: Checks,
     /// Time allowed for shrinking a failing sequence.
     pub shrink_for: Duration,
 }
@@ -171,7 +182,10 @@ impl Config {
         Config {
             seed,
             calls,
-            sweep_every: 500,
+            checks: Checks {
+                sweep_every: 500,
+                exact_errors: true,
+            },
             shrink_for: Duration::from_secs(300),
         }
     }
@@ -233,7 +247,7 @@ pub struct Harness {
     booked_by_contract: HashMap<(Actor, Timestamp), AppointmentId>,
     /// Audit totals read at the last sweep (the trail only grows).
     audit_seen: BTreeMap<Actor, u32>,
-    sweep_every: u64,
+    checks: Checks,
     calls_since_sweep: u64,
 }
 
@@ -241,7 +255,7 @@ type Checked<T = ()> = Result<T, (&'static str, String)>;
 
 impl Harness {
     /// Deploys `bundle` at [`GENESIS_TIME`] and funds every actor.
-    pub fn deploy(bundle: ContractBundle, sweep_every: u64) -> Self {
+    pub fn deploy(bundle: ContractBundle, checks: Checks) -> Self {
         let mut session = Session::<MinimalSandbox>::default();
         session.sandbox().set_timestamp(GENESIS_TIME);
         for actor in 0..ACTOR_COUNT {
@@ -263,7 +277,7 @@ impl Harness {
             stats: Stats::default(),
             booked_by_contract: HashMap::new(),
             audit_seen: BTreeMap::new(),
-            sweep_every,
+            checks,
             calls_since_sweep: 0,
         }
     }
@@ -354,7 +368,11 @@ impl Harness {
                     .or_default() += 1
             }
         }
-        if outcome != prediction.outcome {
+        let agrees = match (&outcome, &prediction.outcome) {
+            (Err(_), Err(_)) if !self.checks.exact_errors => true,
+            (read, predicted) => read == predicted,
+        };
+        if !agrees {
             return Err(violation((
                 "model mismatch",
                 format!(
@@ -400,7 +418,7 @@ impl Harness {
             self.check_invariants(action, &outcome).map_err(violation)?;
         }
         self.calls_since_sweep += 1;
-        if self.calls_since_sweep >= self.sweep_every {
+        if self.calls_since_sweep >= self.checks.sweep_every {
             self.sweep().map_err(violation)?;
         }
         if self.stats.calls.is_multiple_of(FLUSH_EVERY) {
@@ -947,8 +965,8 @@ fn decode_outcome(action: &Action, data: &[u8]) -> Checked<Result<Returned, Erro
 
 /// Replays `actions` on a fresh deployment; the first violation, if any (a final sweep runs
 /// when every call passed).
-pub fn replay(bundle: &ContractBundle, actions: &[Action], sweep_every: u64) -> Option<Violation> {
-    let mut harness = Harness::deploy(bundle.clone(), sweep_every);
+pub fn replay(bundle: &ContractBundle, actions: &[Action], checks: Checks) -> Option<Violation> {
+    let mut harness = Harness::deploy(bundle.clone(), checks);
     for (at, action) in actions.iter().enumerate() {
         if let Err(violation) = harness.step(at, action) {
             return Some(violation);
@@ -968,7 +986,11 @@ pub fn replay(bundle: &ContractBundle, actions: &[Action], sweep_every: u64) -> 
 
 /// Panics with the violation if `actions` break a rule (the regression tests' assertion).
 pub fn assert_holds(bundle: ContractBundle, actions: &[Action]) {
-    if let Some(violation) = replay(&bundle, actions, 1) {
+    let checks = Checks {
+        sweep_every: 1,
+        exact_errors: true,
+    };
+    if let Some(violation) = replay(&bundle, actions, checks) {
         panic!("{violation}");
     }
 }
@@ -978,7 +1000,7 @@ pub fn shrink(
     bundle: &ContractBundle,
     actions: &[Action],
     violation: &Violation,
-    sweep_every: u64,
+    checks: Checks,
     budget: Duration,
 ) -> (Vec<Action>, Violation) {
     let started = Instant::now();
@@ -996,7 +1018,7 @@ pub fn shrink(
             let start = end.saturating_sub(chunk);
             let mut candidate = current[..start].to_vec();
             candidate.extend_from_slice(&current[end..]);
-            match replay(bundle, &candidate, sweep_every) {
+            match replay(bundle, &candidate, checks) {
                 Some(again) if again.signature() == signature => {
                     candidate.truncate(again.at + 1);
                     current = candidate;
@@ -1019,7 +1041,7 @@ pub fn shrink(
 /// Runs `config.calls` contract calls of the seeded sequence, then shrinks the first violation.
 pub fn run(bundle: ContractBundle, config: Config) -> Report {
     let started = Instant::now();
-    let mut harness = Harness::deploy(bundle.clone(), config.sweep_every);
+    let mut harness = Harness::deploy(bundle.clone(), config.checks);
     let mut generator = Generator::new(StdRng::seed_from_u64(config.seed));
     let mut actions = generate::genesis(GENESIS_TIME);
     let mut failure = None;
@@ -1055,7 +1077,7 @@ pub fn run(bundle: ContractBundle, config: Config) -> Report {
             &bundle,
             &actions,
             &violation,
-            config.sweep_every,
+            config.checks,
             config.shrink_for,
         );
         Failure {

@@ -26,13 +26,11 @@ fn env_or(name: &str, default: u64) -> u64 {
 #[test]
 fn fuzz_slice_holds_every_rule() {
     // given
-    let config = Config {
-        sweep_every: 250,
-        ..Config::new(
-            env_or("EHR_FUZZ_SEED", 20_261_125),
-            env_or("EHR_FUZZ_CALLS", 10_000),
-        )
-    };
+    let mut config = Config::new(
+        env_or("EHR_FUZZ_SEED", 20_261_125),
+        env_or("EHR_FUZZ_CALLS", 10_000),
+    );
+    config.checks.sweep_every = 250;
 
     // when
     let report = fuzz::run(bundle(), config);
