@@ -24,6 +24,7 @@ struct Options {
     sweep_every: u64,
     shrink_seconds: u64,
     exact_errors: bool,
+    flush_every: u64,
 }
 
 fn options() -> Result<Options, String> {
@@ -34,6 +35,7 @@ fn options() -> Result<Options, String> {
         sweep_every: 1_000,
         shrink_seconds: 600,
         exact_errors: true,
+        flush_every: 8_192,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -43,6 +45,7 @@ fn options() -> Result<Options, String> {
             "--seed" => &mut options.seed,
             "--sweep-every" => &mut options.sweep_every,
             "--shrink-seconds" => &mut options.shrink_seconds,
+            "--flush-every" => &mut options.flush_every,
             // `cargo bench` passes `--bench` to harness-less benches.
             "--bench" => continue,
             "--refusals-only" => {
@@ -82,6 +85,8 @@ fn main() -> ExitCode {
                 let mut config = Config::new(seed, per_shard);
                 config.checks.sweep_every = options.sweep_every;
                 config.checks.exact_errors = options.exact_errors;
+                config.checks.flush_every = options.flush_every;
+                config.progress_every = Some(50_000);
                 config.shrink_for = std::time::Duration::from_secs(options.shrink_seconds);
                 scope.spawn(move || (seed, fuzz::run(bundle, config)))
             })
@@ -108,6 +113,18 @@ fn main() -> ExitCode {
     println!("| time steps | {} |", group(stats.time_steps));
     println!("| check queries | {} |", group(stats.queries));
     println!("| full sweeps | {} |", group(stats.sweeps));
+    println!(
+        "| refusals with the storage root compared | {} of {} (`--flush-every {}`) |",
+        group(stats.roots_compared),
+        group(
+            stats
+                .refused
+                .values()
+                .flat_map(|errors| errors.values())
+                .sum()
+        ),
+        options.flush_every
+    );
     println!("| wall time | {elapsed:.0} s |");
     println!(
         "| calls/s (all shards) | {:.0} |",

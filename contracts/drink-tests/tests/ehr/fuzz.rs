@@ -65,3 +65,93 @@ fn fuzz_slice_holds_every_rule() {
         );
     }
 }
+
+// Regression tests: sequences the fuzzer found and shrank, pasted from its output. Each passes on
+// the contract as it is; each failed on a mutant with one guard removed (`scripts/fuzz.sh
+// --mutants-only`, docs/fuzzing.md), so each guards that rule by name.
+
+/// Found by the fuzzer on the `double-booking` mutant (seed 2, after 121 calls): the second
+/// booking of doctor 4's slot succeeded (the model predicted `SlotAlreadyBooked`).
+#[test]
+fn fuzz_regression_double_booking() {
+    use ehr_drink_tests::fuzz::{Action::*, Label::*};
+    ehr_drink_tests::fuzz::assert_holds(
+        bundle(),
+        &[
+            AddVerifier {
+                caller: 0,
+                verifier: 1,
+            },
+            RegisterDoctor {
+                caller: 4,
+                name: Cardiology,
+                specialty: Cardiology,
+                slot_minutes: 30,
+            },
+            VerifyDoctor {
+                caller: 1,
+                doctor: 4,
+            },
+            RegisterPatient { caller: 11 },
+            RegisterPatient { caller: 13 },
+            PublishAvailability {
+                caller: 4,
+                start: 1711328400000,
+                end: 1711344600000,
+            },
+            BookAppointment {
+                caller: 11,
+                doctor: 4,
+                start: 1711342800000,
+            },
+            BookAppointment {
+                caller: 13,
+                doctor: 4,
+                start: 1711342800000,
+            },
+        ],
+    );
+}
+
+/// Found by the fuzzer on the `upload-without-rotation` mutant (seed 1, after 218 calls): a
+/// day after doctor 6's grant ran out, the patient's upload under the key the doctor still holds
+/// succeeded (the model predicted `RotationRequired`).
+#[test]
+fn fuzz_regression_upload_after_grant_expiry() {
+    use ehr_drink_tests::fuzz::{Action::*, Label::*};
+    ehr_drink_tests::fuzz::assert_holds(
+        bundle(),
+        &[
+            AddVerifier {
+                caller: 0,
+                verifier: 1,
+            },
+            RegisterDoctor {
+                caller: 6,
+                name: Cardiology,
+                specialty: CardiologySpaced,
+                slot_minutes: 60,
+            },
+            VerifyDoctor {
+                caller: 1,
+                doctor: 6,
+            },
+            RegisterPatient { caller: 12 },
+            GrantAccess {
+                caller: 12,
+                doctor: 6,
+                write: true,
+                expires_at: 1710806400000,
+                key_len: 80,
+            },
+            AdvanceTime { ms: 86400000 },
+            UploadDocument {
+                caller: 12,
+                patient: 12,
+                cid_len: 60,
+                key_len: 80,
+                supersedes: None,
+            },
+        ],
+    );
+}
