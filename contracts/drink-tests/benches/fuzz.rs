@@ -12,7 +12,10 @@
 
 use std::{collections::BTreeMap, process::ExitCode, time::Instant};
 
-use ehr_drink_tests::fuzz::{self, Config, Stats, MESSAGES};
+use ehr_drink_tests::{
+    fuzz::{self, Config, Stats, MESSAGES},
+    group,
+};
 
 #[drink::contract_bundle_provider]
 enum BundleProvider {}
@@ -178,17 +181,4 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
-}
-
-/// 1234567 → "1,234,567".
-fn group(number: u64) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }

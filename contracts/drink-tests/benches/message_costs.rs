@@ -21,6 +21,7 @@ use drink::{
     AccountId32, Sandbox,
 };
 use ehr::{Timestamp, MS_PER_MINUTE};
+use ehr_drink_tests::{call_data, group};
 use ink::{
     primitives::AccountId,
     scale::{Decode, Encode},
@@ -89,20 +90,6 @@ fn grown(tag: u8, index: u32) -> AccountId32 {
 
 fn ink_id(account: &AccountId32) -> AccountId {
     AccountId::from(<[u8; 32]>::from(account.clone()))
-}
-
-/// Selector and SCALE-encoded arguments of a call.
-fn call_data(message: &str, args: impl Encode) -> Vec<u8> {
-    let hash = blake2_256(message.as_bytes());
-    let mut data = hash[..4].to_vec();
-    args.encode_to(&mut data);
-    data
-}
-
-fn blake2_256(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    ink::env::hash_bytes::<ink::env::hash::Blake2x256>(bytes, &mut out);
-    out
 }
 
 /// What one dry run cost.
@@ -591,18 +578,6 @@ fn scales() -> Vec<u32> {
     scales.sort_unstable();
     scales.dedup();
     scales
-}
-
-fn group(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn ratio(values: impl Iterator<Item = u64> + Clone) -> String {

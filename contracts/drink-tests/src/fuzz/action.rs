@@ -2,7 +2,9 @@
 //! with plain `Copy` arguments, so that a failing sequence prints as Rust that compiles.
 
 use ehr::{AppointmentId, DocumentId, Timestamp};
-use ink::{primitives::AccountId, scale::Encode};
+use ink::primitives::AccountId;
+
+use crate::call_data;
 
 /// An actor: an index into [`super::ACTORS`].
 pub type Actor = u8;
@@ -254,15 +256,6 @@ pub const CUSTODIAN_KEY: [u8; 32] = [9; 32];
 /// Filler bytes of `len` (for encrypted references, wrapped keys and sealed reasons).
 fn filler(len: u16, byte: u8) -> Vec<u8> {
     vec![byte; usize::from(len)]
-}
-
-/// Selector and SCALE-encoded arguments of a call to `message`.
-pub fn call_data(message: &str, args: impl Encode) -> Vec<u8> {
-    let mut hash = [0u8; 32];
-    ink::env::hash_bytes::<ink::env::hash::Blake2x256>(message.as_bytes(), &mut hash);
-    let mut data = hash[..4].to_vec();
-    args.encode_to(&mut data);
-    data
 }
 
 impl Action {

@@ -58,7 +58,7 @@ use ink::{
 };
 use rand::{rngs::StdRng, SeedableRng};
 
-use action::call_data;
+use crate::call_data;
 pub use action::{Action, Actor, Label, MESSAGES};
 use generate::Generator;
 pub use model::Model;
