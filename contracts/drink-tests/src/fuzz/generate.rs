@@ -511,10 +511,7 @@ impl Generator {
                         AllowEmergencyAccess { caller, doctor }
                     }
                     _ => {
-                        let current = model
-                            .patients
-                            .get(&caller)
-                            .map_or(0, |record| record.key_epoch);
+                        let current = model.key_epoch(caller).unwrap_or(0);
                         ShareRecordKey {
                             caller,
                             doctor,
@@ -624,10 +621,7 @@ impl Generator {
             },
             30 => {
                 let caller = self.patient(model);
-                let current = model
-                    .patients
-                    .get(&caller)
-                    .map_or(0, |record| record.key_epoch);
+                let current = model.key_epoch(caller).unwrap_or(0);
                 DepositEmergencyKey {
                     caller,
                     key_epoch: self.epoch_near(current),

@@ -623,6 +623,14 @@ impl Harness {
     pub fn sweep(&mut self) -> Checked {
         self.calls_since_sweep = 0;
         self.stats.sweeps += 1;
+        // The queries need `&mut self`: lend the model out rather than copy it.
+        let model = std::mem::take(&mut self.model);
+        let checked = self.sweep_against(&model);
+        self.model = model;
+        checked
+    }
+
+    fn sweep_against(&mut self, model: &Model) -> Checked {
         let mismatch = |what: String| ("sweep", what);
         macro_rules! expect_eq {
             ($read:expr, $model:expr, $($what:tt)*) => {{
@@ -633,7 +641,6 @@ impl Harness {
                 }
             }};
         }
-        let model = self.model.clone();
         let counted: u32 = self.query(0, "patient_count", ())?.unwrap_or(u32::MAX);
         expect_eq!(counted, model.patients.len() as u32, "patient_count");
         let counted: u32 = self.query(0, "doctor_count", ())?.unwrap_or(u32::MAX);

@@ -125,7 +125,6 @@ pub struct GrantModel {
     pub expires_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
     pub key_epoch: u32,
-    pub key_len: u16,
 }
 
 impl GrantModel {
@@ -273,6 +272,18 @@ impl Model {
             .ok_or(Error::PatientNotRegistered)
     }
 
+    fn document(&self, patient: Actor, id: DocumentId) -> Result<&DocumentView, Error> {
+        self.documents
+            .get(&patient)
+            .and_then(|documents| documents.get(id as usize))
+            .ok_or(Error::DocumentNotFound)
+    }
+
+    /// A registered patient's current key epoch.
+    pub fn key_epoch(&self, patient: Actor) -> Option<u32> {
+        self.patients.get(&patient).map(|record| record.key_epoch)
+    }
+
     pub fn rotation_required(&self, patient: Actor) -> Option<bool> {
         self.patients
             .get(&patient)
@@ -346,9 +357,14 @@ impl Model {
         Ok(slot_ms)
     }
 
-    /// Marks every key `doctor` holds as held by someone whose access ended.
-    fn doctor_lost_keys(&mut self, doctor: Actor) {
-        for holders in self.holders.values_mut() {
+    /// Marks the keys `doctor` holds (of `patient`, or of every patient) as held by someone
+    /// whose access ended.
+    fn doctor_lost_keys(&mut self, patient: Option<Actor>, doctor: Actor) {
+        for (_, holders) in self
+            .holders
+            .iter_mut()
+            .filter(|(holder_of, _)| patient.is_none_or(|patient| **holder_of == patient))
+        {
             for holder in holders.iter_mut().filter(|holder| holder.doctor == doctor) {
                 holder.lost = true;
             }
@@ -393,8 +409,7 @@ impl Model {
             AppointmentStatus::NoShow => AuditAction::AppointmentNoShow,
         };
         let patient = appointment.patient;
-        self.audit.entry(patient).or_default().push((by, action));
-        unit(Some((patient, by, action)))
+        unit(self.audited(patient, by, action))
     }
 
     fn audited(
@@ -502,7 +517,7 @@ impl Model {
                     doctor.public_key = [caller.wrapping_add(128); 32];
                     if doctor.status == DoctorStatus::Verified {
                         self.invalidations += 1;
-                        self.doctor_lost_keys(caller);
+                        self.doctor_lost_keys(None, caller);
                     }
                 }
                 let mut audit = None;
@@ -564,7 +579,7 @@ impl Model {
                 );
                 if record.status == DoctorStatus::Verified {
                     self.invalidations += 1;
-                    self.doctor_lost_keys(doctor);
+                    self.doctor_lost_keys(None, doctor);
                 }
                 let record = self.doctors.get_mut(&doctor).expect("registered");
                 record.status = DoctorStatus::Suspended;
@@ -721,7 +736,6 @@ impl Model {
                         expires_at,
                         revoked_at: None,
                         key_epoch,
-                        key_len,
                     },
                 );
                 unit(self.audited(caller, caller, AuditAction::AccessGranted))
@@ -738,11 +752,7 @@ impl Model {
                         .get_mut(&caller)
                         .expect("registered")
                         .key_epoch_expires_at = Some(now);
-                    for holder in self.holders.entry(caller).or_default() {
-                        if holder.doctor == doctor {
-                            holder.lost = true;
-                        }
-                    }
+                    self.doctor_lost_keys(Some(caller), doctor);
                 }
                 self.grants
                     .get_mut(&(caller, doctor))
@@ -785,7 +795,6 @@ impl Model {
                 self.hand_out_current_key(caller, doctor, until);
                 let grant = self.grants.get_mut(&(caller, doctor)).expect("granted");
                 grant.key_epoch = key_epoch;
-                grant.key_len = key_len;
                 unit(self.audited(caller, caller, AuditAction::RecordKeyShared))
             }
             // ---------------------------------------------------------------- records
@@ -856,11 +865,7 @@ impl Model {
                 patient,
                 id,
             } => {
-                let document = attempt!(self
-                    .documents
-                    .get(&patient)
-                    .and_then(|documents| documents.get(id as usize))
-                    .ok_or(Error::DocumentNotFound));
+                let document = attempt!(self.document(patient, id));
                 ensure!(
                     caller == patient || caller == document.author,
                     Error::NotDocumentAuthor
@@ -881,12 +886,7 @@ impl Model {
             } => {
                 attempt!(self.patient(patient));
                 attempt!(self.read_access(patient, caller));
-                let document = attempt!(self
-                    .documents
-                    .get(&patient)
-                    .and_then(|documents| documents.get(id as usize))
-                    .cloned()
-                    .ok_or(Error::DocumentNotFound));
+                let document = attempt!(self.document(patient, id)).clone();
                 if caller == patient {
                     Prediction {
                         outcome: Ok(Returned::Document(document)),
