@@ -1,4 +1,10 @@
-//! Events: one for every state change. Accounts that clients filter by are topics.
+//! Events: one for every state change.
+//!
+//! Besides the signature topic every event has at most one account topic: the account whose
+//! record or role the event is about (the patient, for everything on a patient's records). On
+//! contracts-node 0.42.0 each topic costs about 127 million ref_time; the other parties (the
+//! doctor of a booking, the reader of a document) are in the event's data, where indexers and
+//! `ehr-client`'s event watchers read them.
 
 use crate::types::{AppointmentId, AppointmentStatus, DocumentId, Timestamp};
 use ink::primitives::AccountId;
@@ -8,7 +14,6 @@ use ink::primitives::AccountId;
 #[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AdminTransferProposed {
     /// The current admin.
-    #[ink(topic)]
     pub from: AccountId,
     /// The proposed admin.
     #[ink(topic)]
@@ -20,7 +25,6 @@ pub struct AdminTransferProposed {
 #[cfg_attr(feature = "std", derive(Debug, Clone, PartialEq, Eq))]
 pub struct AdminChanged {
     /// The former admin.
-    #[ink(topic)]
     pub previous: AccountId,
     /// The new admin.
     #[ink(topic)]
@@ -62,7 +66,6 @@ pub struct PatientVerified {
     #[ink(topic)]
     pub patient: AccountId,
     /// Who attested.
-    #[ink(topic)]
     pub verified_by: AccountId,
 }
 
@@ -85,7 +88,6 @@ pub struct DoctorVerified {
     #[ink(topic)]
     pub doctor: AccountId,
     /// The verifier.
-    #[ink(topic)]
     pub verifier: AccountId,
 }
 
@@ -97,7 +99,6 @@ pub struct DoctorSuspended {
     #[ink(topic)]
     pub doctor: AccountId,
     /// The verifier.
-    #[ink(topic)]
     pub verifier: AccountId,
 }
 
@@ -137,7 +138,6 @@ pub struct AppointmentBooked {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
     /// Slot start.
     pub start: Timestamp,
@@ -153,7 +153,6 @@ pub struct AppointmentStatusChanged {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
     /// The new status.
     pub status: AppointmentStatus,
@@ -169,7 +168,6 @@ pub struct AccessGranted {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
     /// Whether the doctor may add documents.
     pub write: bool,
@@ -186,7 +184,6 @@ pub struct RecordKeyShared {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
     /// The epoch of the key shared.
     pub key_epoch: u32,
@@ -201,7 +198,6 @@ pub struct AccessRevoked {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
 }
 
@@ -213,7 +209,6 @@ pub struct DocumentUploaded {
     #[ink(topic)]
     pub patient: AccountId,
     /// Who added it.
-    #[ink(topic)]
     pub author: AccountId,
     /// The document.
     pub id: DocumentId,
@@ -229,7 +224,6 @@ pub struct DocumentEnteredInError {
     #[ink(topic)]
     pub patient: AccountId,
     /// Who marked it.
-    #[ink(topic)]
     pub by: AccountId,
     /// The document.
     pub id: DocumentId,
@@ -243,7 +237,6 @@ pub struct DocumentOpened {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor who opened it.
-    #[ink(topic)]
     pub reader: AccountId,
     /// The document.
     pub id: DocumentId,
@@ -259,7 +252,6 @@ pub struct EmergencyAccessOpened {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
     /// When it ends by itself.
     pub expires_at: Timestamp,
@@ -273,7 +265,6 @@ pub struct EmergencyAccessEnded {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
     /// Who ended it (the patient or the doctor).
     pub by: AccountId,
@@ -308,7 +299,6 @@ pub struct EmergencyKeyDeposited {
     #[ink(topic)]
     pub patient: AccountId,
     /// The custodian it is sealed to.
-    #[ink(topic)]
     pub custodian: AccountId,
     /// The epoch deposited.
     pub key_epoch: u32,
@@ -332,7 +322,6 @@ pub struct EmergencyKeyReleased {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
     /// The custodian.
     pub custodian: AccountId,
@@ -368,7 +357,6 @@ pub struct EmergencyAccessRefused {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
 }
 
@@ -380,6 +368,5 @@ pub struct EmergencyAccessAllowed {
     #[ink(topic)]
     pub patient: AccountId,
     /// The doctor.
-    #[ink(topic)]
     pub doctor: AccountId,
 }

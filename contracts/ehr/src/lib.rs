@@ -168,6 +168,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn admin(&self) -> Result<AccountId> {
             Ok(self.admin)
         }
@@ -180,6 +181,7 @@ mod ehr {
         ///
         /// Emits `AdminTransferProposed`.
         #[ink(message)]
+        #[inline(never)]
         pub fn transfer_admin(&mut self, new_admin: AccountId) -> Result<()> {
             self.ensure_admin()?;
             self.pending_admin = Some(new_admin);
@@ -197,6 +199,7 @@ mod ehr {
         ///
         /// Emits `AdminChanged`.
         #[ink(message)]
+        #[inline(never)]
         pub fn accept_admin(&mut self) -> Result<()> {
             let caller = self.env().caller();
             if self.pending_admin != Some(caller) {
@@ -221,6 +224,7 @@ mod ehr {
         ///
         /// Emits `VerifierAdded`.
         #[ink(message)]
+        #[inline(never)]
         pub fn add_verifier(&mut self, verifier: AccountId) -> Result<()> {
             self.ensure_admin()?;
             if self.verifiers.contains(verifier) {
@@ -241,6 +245,7 @@ mod ehr {
         ///
         /// Emits `VerifierRemoved`.
         #[ink(message)]
+        #[inline(never)]
         pub fn remove_verifier(&mut self, verifier: AccountId) -> Result<()> {
             self.ensure_admin()?;
             if self.verifiers.take(verifier).is_none() {
@@ -256,6 +261,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn is_verifier(&self, account: AccountId) -> Result<bool> {
             Ok(self.verifiers.contains(account))
         }
@@ -265,6 +271,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn verifier_count(&self) -> Result<u32> {
             Ok(self.verifier_count)
         }
@@ -280,6 +287,7 @@ mod ehr {
         ///
         /// Emits `PatientRegistered`; audit: `PatientRegistered`.
         #[ink(message)]
+        #[inline(never)]
         pub fn register_patient(&mut self, public_key: PublicKey) -> Result<()> {
             let caller = self.env().caller();
             if self.patients.contains(caller) {
@@ -317,6 +325,7 @@ mod ehr {
         ///
         /// Emits `PatientVerified`; audit: `PatientVerified`.
         #[ink(message)]
+        #[inline(never)]
         pub fn verify_patient(&mut self, patient: AccountId) -> Result<()> {
             let caller = self.env().caller();
             let caller_is_verified_doctor = self
@@ -359,6 +368,7 @@ mod ehr {
         ///
         /// Emits `PatientVerificationWithdrawn`; audit: `PatientVerificationWithdrawn`.
         #[ink(message)]
+        #[inline(never)]
         pub fn withdraw_patient_verification(&mut self, patient: AccountId) -> Result<()> {
             let caller = self.env().caller();
             let mut record = self.get_patient(patient)?;
@@ -394,6 +404,7 @@ mod ehr {
         ///
         /// Emits `PublicKeyReplaced`; audit (patients): `PublicKeyReplaced`.
         #[ink(message)]
+        #[inline(never)]
         pub fn replace_public_key(&mut self, public_key: PublicKey) -> Result<()> {
             let caller = self.env().caller();
             let patient = self.patients.get(caller);
@@ -430,6 +441,7 @@ mod ehr {
         /// # Errors
         /// - `PatientNotRegistered` if `patient` is not a patient.
         #[ink(message)]
+        #[inline(never)]
         pub fn rotation_required(&self, patient: AccountId) -> Result<bool> {
             let record = self.get_patient(patient)?;
             Ok(record
@@ -441,6 +453,7 @@ mod ehr {
         /// # Errors
         /// - `PatientNotRegistered` if `account` is not a patient.
         #[ink(message)]
+        #[inline(never)]
         pub fn patient(&self, account: AccountId) -> Result<Patient> {
             self.get_patient(account)
         }
@@ -451,6 +464,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn patient_verification(&self, account: AccountId) -> Result<PatientVerification> {
             Ok(match self.patients.get(account) {
                 Some(patient) => PatientVerification {
@@ -471,6 +485,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn patient_count(&self) -> Result<u32> {
             Ok(self.patient_count)
         }
@@ -489,6 +504,7 @@ mod ehr {
         ///
         /// Emits `DoctorRegistered`.
         #[ink(message)]
+        #[inline(never)]
         pub fn register_doctor(
             &mut self,
             display_name: String,
@@ -545,6 +561,7 @@ mod ehr {
         ///
         /// Emits `DoctorVerified`.
         #[ink(message)]
+        #[inline(never)]
         pub fn verify_doctor(&mut self, doctor: AccountId) -> Result<()> {
             let verifier = self.ensure_verifier()?;
             if verifier == doctor {
@@ -577,6 +594,7 @@ mod ehr {
         ///
         /// Emits `DoctorSuspended`.
         #[ink(message)]
+        #[inline(never)]
         pub fn suspend_doctor(&mut self, doctor: AccountId) -> Result<()> {
             let verifier = self.ensure_verifier()?;
             let mut record = self.get_doctor(doctor)?;
@@ -600,6 +618,7 @@ mod ehr {
         /// # Errors
         /// - `DoctorNotRegistered` if `account` is not a doctor.
         #[ink(message)]
+        #[inline(never)]
         pub fn doctor(&self, account: AccountId) -> Result<Doctor> {
             self.get_doctor(account)
         }
@@ -609,6 +628,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn doctor_count(&self) -> Result<u32> {
             Ok(self.doctor_count)
         }
@@ -618,6 +638,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn verified_doctor_count(&self) -> Result<u32> {
             Ok(self.verified_doctor_count)
         }
@@ -629,6 +650,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn get_all_doctors(
             &self,
             specialty: Option<String>,
@@ -659,6 +681,7 @@ mod ehr {
         /// # Errors
         /// None.
         #[ink(message)]
+        #[inline(never)]
         pub fn get_registered_doctors(
             &self,
             offset: u32,
@@ -690,6 +713,7 @@ mod ehr {
         ///
         /// Emits `AvailabilityPublished`.
         #[ink(message)]
+        #[inline(never)]
         pub fn publish_availability(&mut self, start: Timestamp, end: Timestamp) -> Result<()> {
             let doctor = self.env().caller();
             let record = self.ensure_verified_doctor(doctor)?;
@@ -732,6 +756,7 @@ mod ehr {
         ///
         /// Emits `AvailabilityWithdrawn`.
         #[ink(message)]
+        #[inline(never)]
         pub fn withdraw_availability(&mut self, start: Timestamp) -> Result<()> {
             let doctor = self.env().caller();
             self.get_doctor(doctor)?;
@@ -755,6 +780,7 @@ mod ehr {
         /// # Errors
         /// - `DoctorNotRegistered` if `doctor` is not a doctor.
         #[ink(message)]
+        #[inline(never)]
         pub fn get_availability(&self, doctor: AccountId) -> Result<Vec<AvailabilityWindow>> {
             self.get_doctor(doctor)?;
             Ok(self.availability.get(doctor).unwrap_or_default())
@@ -767,6 +793,7 @@ mod ehr {
         /// # Errors
         /// None: an unknown doctor is simply not available.
         #[ink(message)]
+        #[inline(never)]
         pub fn check_doctor_availability(
             &self,
             doctor: AccountId,
@@ -790,6 +817,7 @@ mod ehr {
         ///
         /// Emits `AppointmentBooked`; audit: `AppointmentBooked`.
         #[ink(message)]
+        #[inline(never)]
         pub fn book_appointment(
             &mut self,
             doctor: AccountId,
@@ -863,6 +891,7 @@ mod ehr {
         ///
         /// Emits `AppointmentStatusChanged`; audit: `AppointmentCancelled`.
         #[ink(message)]
+        #[inline(never)]
         pub fn cancel_appointment(&mut self, id: AppointmentId) -> Result<()> {
             let caller = self.env().caller();
             let appointment = self.get_appointment(id)?;
@@ -897,6 +926,7 @@ mod ehr {
         ///
         /// Emits `AppointmentStatusChanged`; audit: `AppointmentFulfilled`.
         #[ink(message)]
+        #[inline(never)]
         pub fn complete_appointment(&mut self, id: AppointmentId) -> Result<()> {
             let appointment = self.ensure_doctor_can_close(id)?;
             let doctor = appointment.doctor;
@@ -910,6 +940,7 @@ mod ehr {
         ///
         /// Emits `AppointmentStatusChanged`; audit: `AppointmentNoShow`.
         #[ink(message)]
+        #[inline(never)]
         pub fn mark_no_show(&mut self, id: AppointmentId) -> Result<()> {
             let appointment = self.ensure_doctor_can_close(id)?;
             let doctor = appointment.doctor;
@@ -922,6 +953,7 @@ mod ehr {
         /// - `AppointmentNotFound` if there is no such appointment.
         /// - `NotPermitted` if the caller is neither its patient nor its doctor.
         #[ink(message)]
+        #[inline(never)]
         pub fn appointment(&self, id: AppointmentId) -> Result<Appointment> {
             let caller = self.env().caller();
             let appointment = self.get_appointment(id)?;
@@ -937,6 +969,7 @@ mod ehr {
         /// # Errors
         /// - `NotPermitted` if the caller is not `account`.
         #[ink(message)]
+        #[inline(never)]
         pub fn get_all_appointments(
             &self,
             account: AccountId,
@@ -972,6 +1005,7 @@ mod ehr {
         ///
         /// Emits `AccessGranted`; audit: `AccessGranted`.
         #[ink(message)]
+        #[inline(never)]
         pub fn grant_access(
             &mut self,
             doctor: AccountId,
@@ -1041,6 +1075,7 @@ mod ehr {
         ///
         /// Emits `AccessRevoked`; audit: `AccessRevoked`.
         #[ink(message)]
+        #[inline(never)]
         pub fn revoke_access(&mut self, doctor: AccountId) -> Result<()> {
             let patient = self.env().caller();
             let mut grant = self
@@ -1087,6 +1122,7 @@ mod ehr {
         ///
         /// Emits `RecordKeyRotated`; audit: `RecordKeyRotated`.
         #[ink(message)]
+        #[inline(never)]
         pub fn rotate_record_key(&mut self) -> Result<u32> {
             let patient = self.env().caller();
             let mut record = self.get_patient(patient)?;
@@ -1120,6 +1156,7 @@ mod ehr {
         ///
         /// Emits `RecordKeyShared`; audit: `RecordKeyShared`.
         #[ink(message)]
+        #[inline(never)]
         pub fn share_record_key(
             &mut self,
             doctor: AccountId,
@@ -1169,6 +1206,7 @@ mod ehr {
         /// - `NotPermitted` if the caller is neither `patient` nor `doctor`.
         /// - `GrantNotFound` if there is none.
         #[ink(message)]
+        #[inline(never)]
         pub fn grant(&self, patient: AccountId, doctor: AccountId) -> Result<Grant> {
             let caller = self.env().caller();
             if caller != patient && caller != doctor {
@@ -1185,6 +1223,7 @@ mod ehr {
         /// # Errors
         /// - `NotPermitted` if the caller is not `patient`.
         #[ink(message)]
+        #[inline(never)]
         pub fn get_grants(
             &self,
             patient: AccountId,
@@ -1225,6 +1264,7 @@ mod ehr {
         ///
         /// Emits `DocumentUploaded`; audit: `DocumentUploaded`.
         #[ink(message)]
+        #[inline(never)]
         pub fn upload_document(
             &mut self,
             patient: AccountId,
@@ -1314,6 +1354,7 @@ mod ehr {
         ///
         /// Emits `DocumentEnteredInError`; audit: `DocumentEnteredInError`.
         #[ink(message)]
+        #[inline(never)]
         pub fn mark_document_entered_in_error(
             &mut self,
             patient: AccountId,
@@ -1355,6 +1396,7 @@ mod ehr {
         ///
         /// Emits `DocumentOpened` (not for the patient); audit: `DocumentOpened`.
         #[ink(message)]
+        #[inline(never)]
         pub fn open_document(&mut self, patient: AccountId, id: DocumentId) -> Result<Document> {
             let reader = self.env().caller();
             self.get_patient(patient)?;
@@ -1385,6 +1427,7 @@ mod ehr {
         /// - `PatientNotRegistered` if `patient` is not a patient.
         /// - `AccessDenied` if the caller has no live access.
         #[ink(message)]
+        #[inline(never)]
         pub fn get_all_documents(
             &self,
             patient: AccountId,
@@ -1417,6 +1460,7 @@ mod ehr {
         ///
         /// Emits `EmergencyAccessOpened`; audit: `EmergencyAccessOpened`.
         #[ink(message)]
+        #[inline(never)]
         pub fn open_emergency_access(
             &mut self,
             patient: AccountId,
@@ -1496,6 +1540,7 @@ mod ehr {
         ///
         /// Emits `EmergencyAccessEnded`; audit: `EmergencyAccessEnded`.
         #[ink(message)]
+        #[inline(never)]
         pub fn end_emergency_access(
             &mut self,
             patient: AccountId,
@@ -1536,6 +1581,7 @@ mod ehr {
         /// - `NotPermitted` if the caller is neither `patient` nor `doctor`.
         /// - `EmergencyAccessNotFound` if the doctor never opened any.
         #[ink(message)]
+        #[inline(never)]
         pub fn emergency_access(
             &self,
             patient: AccountId,
@@ -1562,6 +1608,7 @@ mod ehr {
         ///
         /// Emits `EmergencyAccessRefused`; audit: `EmergencyAccessRefused`.
         #[ink(message)]
+        #[inline(never)]
         pub fn refuse_emergency_access(&mut self, doctor: AccountId) -> Result<()> {
             let patient = self.env().caller();
             self.get_patient(patient)?;
@@ -1592,6 +1639,7 @@ mod ehr {
         ///
         /// Emits `EmergencyAccessAllowed`; audit: `EmergencyAccessAllowed`.
         #[ink(message)]
+        #[inline(never)]
         pub fn allow_emergency_access(&mut self, doctor: AccountId) -> Result<()> {
             let patient = self.env().caller();
             if self.emergency_refusals.take((patient, doctor)).is_none() {
@@ -1614,6 +1662,7 @@ mod ehr {
         /// # Errors
         /// - `NotPermitted` if the caller is neither `patient`, `doctor` nor the custodian.
         #[ink(message)]
+        #[inline(never)]
         pub fn emergency_refusal(
             &self,
             patient: AccountId,
@@ -1640,6 +1689,7 @@ mod ehr {
         ///
         /// Emits `EmergencyCustodianSet`.
         #[ink(message)]
+        #[inline(never)]
         pub fn set_emergency_custodian(
             &mut self,
             custodian: Option<EmergencyCustodian>,
@@ -1657,6 +1707,7 @@ mod ehr {
         /// # Errors
         /// - `EmergencyCustodianNotSet` if the admin has not appointed one.
         #[ink(message)]
+        #[inline(never)]
         pub fn emergency_custodian(&self) -> Result<EmergencyCustodian> {
             self.emergency_custodian
                 .clone()
@@ -1676,6 +1727,7 @@ mod ehr {
         ///
         /// Emits `EmergencyKeyDeposited`; audit: `EmergencyKeyDeposited`.
         #[ink(message)]
+        #[inline(never)]
         pub fn deposit_emergency_key(&mut self, key_epoch: u32, sealed_key: Vec<u8>) -> Result<()> {
             let patient = self.env().caller();
             let record = self.get_patient(patient)?;
@@ -1723,6 +1775,7 @@ mod ehr {
         ///
         /// Emits `EmergencyKeyWithdrawn`; audit: `EmergencyKeyWithdrawn`.
         #[ink(message)]
+        #[inline(never)]
         pub fn withdraw_emergency_key(&mut self) -> Result<()> {
             let patient = self.env().caller();
             if self.emergency_keys.take(patient).is_none() {
@@ -1744,6 +1797,7 @@ mod ehr {
         /// # Errors
         /// - `EmergencyKeyNotDeposited` if the patient has no deposit.
         #[ink(message)]
+        #[inline(never)]
         pub fn emergency_key(&self, patient: AccountId) -> Result<EmergencyKey> {
             self.emergency_keys
                 .get(patient)
@@ -1770,6 +1824,7 @@ mod ehr {
         ///
         /// Emits `EmergencyKeyReleased`; audit: `EmergencyKeyReleased`.
         #[ink(message)]
+        #[inline(never)]
         pub fn release_emergency_key(
             &mut self,
             patient: AccountId,
@@ -1837,6 +1892,7 @@ mod ehr {
         /// # Errors
         /// - `NotPermitted` if the caller is not `patient`.
         #[ink(message)]
+        #[inline(never)]
         pub fn get_audit_trail(
             &self,
             patient: AccountId,

@@ -1,0 +1,1036 @@
+//! What every message of the `ehr` contract costs on substrate-contracts-node 0.42.0
+//! (pallet-contracts 38), the runtime users deploy to (a program that prints figures).
+//!
+//! Each of the contract's 56 messages is dry-run through `ContractsApi_call` (what
+//! `EhrClient::dry_run` calls) by the account that would send it, on a contract grown on the
+//! node to N records of every kind: N patients, N verified doctors, and N appointments (booked
+//! and cancelled), N documents, N grants and 4N audit entries of the measured patient, grown
+//! with pipelined, pre-signed batches. For each message it prints `gas_required` (ref_time,
+//! proof_size), the storage deposit (as bytes and items at the node's prices), the whole
+//! extrinsic's weight (the node's base extrinsic weight, plus `Contracts::call`'s own weight,
+//! read from `TransactionPaymentApi_query_info`, plus `gas_required`), and how many such calls
+//! fit in a block: by ref_time (75 % of 2 s) and by a parachain's 5 MiB proof budget.
+//!
+//! ```text
+//! cargo bench -p ehr-e2e --bench node_costs -- [--scales 0,1000,10000]
+//! ```
+//! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
+
+use codec::{Decode, Encode};
+use ehr::{Timestamp, MS_PER_MINUTE};
+use ehr_client::{
+    dev_signer, messages, messages::Message, node, to_chain_account, AccountId, EhrClient, Keypair,
+};
+use ehr_e2e::{contract_bundle, now_ms, TestNode};
+use futures::{stream, StreamExt};
+use node::runtime_types::sp_weights::weight_v2::Weight;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use subxt::utils::MultiAddress;
+
+/// The measured doctors' slot length.
+const SLOT: Timestamp = 5 * MS_PER_MINUTE;
+const DAY: Timestamp = 24 * 60 * MS_PER_MINUTE;
+/// A block's share for normal extrinsics: 75 % of 2 s of ref_time (contracts-node 0.42.0).
+const NORMAL_BLOCK_REF_TIME: u64 = 2_000_000_000_000 * 3 / 4;
+/// A parachain block's proof budget.
+const BLOCK_PROOF_SIZE: u64 = 5 * 1024 * 1024;
+/// The gas limit of the pre-signed growth transactions (no dry-run): above any message's need.
+const GROWTH_GAS: Weight = Weight {
+    ref_time: 10_000_000_000,
+    proof_size: 1_000_000,
+};
+/// Transactions in flight while growing.
+const IN_FLIGHT: usize = 48;
+const FUNDS: u128 = 1_000_000_000_000_000;
+/// Grown records per measured scale at most (the measured doctor's window holds them).
+const MAX_SCALE: u64 = 100_000;
+
+/// The accounts with a fixed part in the measurements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Actor {
+    Verifier,
+    /// Verified, 5-minute slots, one long window: bookings are measured on it.
+    Doctor,
+    /// Verified, 5-minute slots: holds an appointment that has started (complete, no-show).
+    ClosingDoctor,
+    /// Registered, not verified: `verify_doctor` is measured on it; the patient refused it
+    /// break-glass access (`allow_emergency_access`).
+    UnverifiedDoctor,
+    /// Verified, holds the patient's write grant.
+    GrantedDoctor,
+    /// Verified, no grant: `grant_access`, `open_emergency_access`, refusals.
+    OtherDoctor,
+    /// The measured patient: books, uploads, grants; its lists grow. Verified.
+    Patient,
+    /// Registered, not verified: `verify_patient` is measured on it.
+    UnverifiedPatient,
+    /// Not registered: `register_*`, `accept_admin` (the pending admin), the queries.
+    Newcomer,
+    /// The emergency key custodian.
+    Custodian,
+}
+
+impl Actor {
+    const ALL: [Actor; 10] = [
+        Actor::Verifier,
+        Actor::Doctor,
+        Actor::ClosingDoctor,
+        Actor::UnverifiedDoctor,
+        Actor::GrantedDoctor,
+        Actor::OtherDoctor,
+        Actor::Patient,
+        Actor::UnverifiedPatient,
+        Actor::Newcomer,
+        Actor::Custodian,
+    ];
+}
+
+/// A keypair from a seed, fast enough for tens of thousands of accounts.
+fn keypair(tag: u8, index: u32) -> Keypair {
+    let mut seed = [0x5e; 32];
+    seed[0] = tag;
+    seed[1..5].copy_from_slice(&index.to_le_bytes());
+    Keypair::from_seed(seed).expect("a 32-byte seed is a keypair")
+}
+
+/// What one dry-run cost.
+#[derive(Clone, Copy, Debug)]
+struct Cost {
+    ref_time: u64,
+    proof_size: u64,
+    /// Storage deposit charged (negative: refunded), in planck.
+    deposit: i128,
+}
+
+/// The node's prices and weights that turn a dry-run into a deposit and a block share.
+struct Chain {
+    per_byte: u128,
+    per_item: u128,
+    /// `BlockWeights::per_class.normal.base_extrinsic`.
+    base_extrinsic: (u64, u64),
+    /// `Contracts::call`'s own weight (the dispatch weight with a zero gas limit).
+    call: (u64, u64),
+}
+
+impl Chain {
+    /// (bytes, items) of a deposit: items at the per-item price, the rest in bytes. Exact while
+    /// a call adds or frees fewer bytes than one item costs (20,000 on contracts-node).
+    fn bytes_and_items(&self, deposit: i128) -> (i128, i128) {
+        let per_item = self.per_item as i128;
+        let items = (deposit + deposit.signum() * per_item / 2) / per_item;
+        ((deposit - items * per_item) / self.per_byte as i128, items)
+    }
+
+    /// The whole extrinsic's weight for a call that needs `cost`.
+    fn extrinsic(&self, cost: &Cost) -> (u64, u64) {
+        (
+            self.base_extrinsic.0 + self.call.0 + cost.ref_time,
+            self.base_extrinsic.1 + self.call.1 + cost.proof_size,
+        )
+    }
+}
+
+struct Bench {
+    admin: Arc<EhrClient>,
+    actors: Vec<(Actor, Arc<EhrClient>)>,
+    chain: Chain,
+    /// Window start of the measured doctor.
+    window_start: Timestamp,
+    /// The appointment the patient can cancel (far ahead) and the started one.
+    future_appointment: u64,
+    started_appointment: (u64, Timestamp),
+    next_appointment: u64,
+    /// Records of every kind grown so far.
+    grown: u32,
+    /// Transactions sent to grow the state.
+    transactions: u64,
+    /// Doctors that opened emergency access to the patient, one per measured scale.
+    emergency_doctors: u32,
+}
+
+impl Bench {
+    fn actor(&self, role: Actor) -> Arc<EhrClient> {
+        self.actors
+            .iter()
+            .find(|(actor, _)| *actor == role)
+            .expect("every actor has a client")
+            .1
+            .clone()
+    }
+
+    fn id(&self, role: Actor) -> AccountId {
+        self.actor(role).account_id()
+    }
+
+    async fn new(url: &str) -> Bench {
+        let mut admin = EhrClient::connect(url, dev_signer("//Alice").unwrap())
+            .await
+            .expect("connecting works");
+        admin
+            .deploy_bundle(contract_bundle())
+            .await
+            .expect("deploying works");
+        let actors: Vec<_> = Actor::ALL
+            .iter()
+            .enumerate()
+            .map(|(index, role)| (*role, Arc::new(admin.with_signer(keypair(0, index as u32)))))
+            .collect();
+        let chain = chain_prices(&admin).await;
+        let mut bench = Bench {
+            admin: Arc::new(admin),
+            actors,
+            chain,
+            window_start: 0,
+            future_appointment: 0,
+            started_appointment: (0, 0),
+            next_appointment: 0,
+            grown: 0,
+            transactions: 0,
+            emergency_doctors: 0,
+        };
+        let accounts: Vec<_> = bench.actors.iter().map(|(_, c)| c.account_id()).collect();
+        fund(&bench.admin, &accounts).await;
+        bench.set_up().await;
+        bench
+    }
+
+    async fn set_up(&mut self) {
+        use Actor::*;
+        let admin = &self.admin;
+        admin.add_verifier(self.id(Verifier)).await.unwrap();
+        for doctor in [
+            Doctor,
+            ClosingDoctor,
+            UnverifiedDoctor,
+            GrantedDoctor,
+            OtherDoctor,
+        ] {
+            register_doctor(&self.actor(doctor)).await;
+        }
+        for doctor in [Doctor, ClosingDoctor, GrantedDoctor, OtherDoctor] {
+            self.actor(Verifier)
+                .verify_doctor(self.id(doctor))
+                .await
+                .unwrap();
+        }
+        for patient in [Patient, UnverifiedPatient] {
+            self.actor(patient).register_patient([9; 32]).await.unwrap();
+        }
+        self.actor(Verifier)
+            .verify_patient(self.id(Patient))
+            .await
+            .unwrap();
+        let now = now_ms();
+        self.window_start = (now / DAY + 2) * DAY;
+        self.actor(Doctor)
+            .publish_availability(
+                self.window_start,
+                self.window_start + (MAX_SCALE + 100) * SLOT,
+            )
+            .await
+            .unwrap();
+        // The appointment that will have started when the closings are measured: the first
+        // slot at least 20 s ahead.
+        let window = now / SLOT * SLOT;
+        self.actor(ClosingDoctor)
+            .publish_availability(window, window + 12 * SLOT)
+            .await
+            .unwrap();
+        let soon = (now_ms() + 20_000).div_ceil(SLOT) * SLOT;
+        let patient = self.actor(Patient);
+        let started = patient
+            .book_appointment(self.id(ClosingDoctor), soon)
+            .await
+            .unwrap();
+        self.started_appointment = (started.value, soon);
+        let future = patient
+            .book_appointment(self.id(Doctor), self.window_start)
+            .await
+            .unwrap();
+        self.future_appointment = future.value;
+        self.next_appointment = future.value + 1;
+        patient
+            .upload_document(
+                self.id(Patient),
+                vec![0xc1; 60],
+                [0xa5; 32],
+                vec![0x77; 72],
+                None,
+            )
+            .await
+            .unwrap();
+        patient
+            .grant_access(self.id(GrantedDoctor), true, now + 3_650 * DAY, vec![5; 80])
+            .await
+            .unwrap();
+        patient
+            .refuse_emergency_access(self.id(UnverifiedDoctor))
+            .await
+            .unwrap();
+        // A custodian holding the patient's deposit, and a pending admin transfer.
+        admin
+            .set_emergency_custodian(Some(ehr::EmergencyCustodian {
+                account: self.id(Custodian),
+                public_key: [8; 32],
+            }))
+            .await
+            .unwrap();
+        patient.deposit_emergency_key(0, vec![6; 80]).await.unwrap();
+        admin.transfer_admin(self.id(Newcomer)).await.unwrap();
+    }
+
+    /// A doctor that opened emergency access to the patient just now (an access lasts an hour,
+    /// and growing 10,000 records may take longer, so each scale gets its own).
+    async fn open_emergency(&mut self) -> EhrClient {
+        let doctor = self.admin.with_signer(keypair(9, self.emergency_doctors));
+        self.emergency_doctors += 1;
+        fund(&self.admin, &[doctor.account_id()]).await;
+        register_doctor(&doctor).await;
+        self.actor(Actor::Verifier)
+            .verify_doctor(doctor.account_id())
+            .await
+            .unwrap();
+        doctor
+            .open_emergency_access(self.id(Actor::Patient), vec![3; ehr::MAX_SEALED_REASON_LEN])
+            .await
+            .unwrap();
+        doctor
+    }
+
+    /// Adds records until there are `target` of every kind, with pre-signed pipelined batches.
+    async fn grow_to(&mut self, target: u32) {
+        if target <= self.grown {
+            return;
+        }
+        let started = Instant::now();
+        let range = self.grown..target;
+        let patients: Vec<_> = range
+            .clone()
+            .map(|index| self.admin.with_signer(keypair(1, index)))
+            .collect();
+        let doctors: Vec<_> = range
+            .clone()
+            .map(|index| self.admin.with_signer(keypair(2, index)))
+            .collect();
+        let accounts: Vec<_> = patients
+            .iter()
+            .chain(&doctors)
+            .map(EhrClient::account_id)
+            .collect();
+        fund(&self.admin, &accounts).await;
+        let registrations = patients
+            .iter()
+            .map(|patient| {
+                (
+                    patient,
+                    messages::register_patient([7; 32]).input_data().to_vec(),
+                )
+            })
+            .chain(
+                doctors
+                    .iter()
+                    .map(|doctor| (doctor, register_doctor_message().input_data().to_vec())),
+            );
+        let results: Vec<_> = stream::iter(registrations)
+            .map(|(client, data)| async move { submit_raw(client, data).await })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        self.transactions += check_all("registrations", results);
+        // The verifier verifies the new doctors while the patient books, cancels and uploads.
+        let verifier = self.actor(Actor::Verifier);
+        let verifies: Vec<_> = doctors
+            .iter()
+            .map(|doctor| {
+                messages::verify_doctor(doctor.account_id())
+                    .input_data()
+                    .to_vec()
+            })
+            .collect();
+        let patient = self.actor(Actor::Patient);
+        let doctor = self.id(Actor::Doctor);
+        let me = self.id(Actor::Patient);
+        let mut patient_calls = Vec::new();
+        for index in range.clone() {
+            let start = self.window_start + (u64::from(index) + 1) * SLOT;
+            patient_calls.push(
+                messages::book_appointment(doctor, start)
+                    .input_data()
+                    .to_vec(),
+            );
+            patient_calls.push(
+                messages::cancel_appointment(self.next_appointment)
+                    .input_data()
+                    .to_vec(),
+            );
+            self.next_appointment += 1;
+            patient_calls.push(
+                messages::upload_document(me, vec![0xc1; 60], [0xa5; 32], vec![0x77; 72], None)
+                    .input_data()
+                    .to_vec(),
+            );
+        }
+        let (verified, patient_results) = futures::join!(
+            pipelined(&verifier, verifies),
+            pipelined(&patient, patient_calls)
+        );
+        self.transactions += check_all("verifications", verified);
+        self.transactions += check_all("bookings, cancellations, uploads", patient_results);
+        let expires = now_ms() + 3_650 * DAY;
+        let grants: Vec<_> = doctors
+            .iter()
+            .map(|doctor| {
+                messages::grant_access(doctor.account_id(), false, expires, vec![5; 80])
+                    .input_data()
+                    .to_vec()
+            })
+            .collect();
+        let granted = pipelined(&patient, grants).await;
+        self.transactions += check_all("grants", granted);
+        eprintln!(
+            "[node_costs] grew to {target} records of each kind in {:.0} s ({} transactions so far)",
+            started.elapsed().as_secs_f64(),
+            self.transactions
+        );
+        self.grown = target;
+    }
+
+    /// Every message, dry-run at the current size, in the contract's order.
+    async fn measure_all(&mut self, only: &Option<Vec<String>>) -> Vec<(&'static str, Cost)> {
+        use Actor::*;
+        let emergency = self.open_emergency().await;
+        let (started_id, started_at) = self.started_appointment;
+        let wanted = |label: &str| {
+            only.as_ref()
+                .is_none_or(|only| only.iter().any(|m| m == label))
+        };
+        let closing = wanted("complete_appointment") || wanted("mark_no_show");
+        while closing && now_ms() <= started_at + 1_000 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        // Make the node seal a block after the start, so the dry-runs see it.
+        fund(&self.admin, &[self.id(Newcomer)]).await;
+        let n = self.grown;
+        let last_page = |total: u32| total.saturating_sub(ehr::MAX_PAGE_SIZE);
+        let patient = self.id(Patient);
+        let doctor = self.id(Doctor);
+        let granted = self.id(GrantedDoctor);
+        let other = self.id(OtherDoctor);
+        let window_start = self.window_start;
+        let free_slot = window_start + (u64::from(n) + 1) * SLOT;
+        let expires = now_ms() + 30 * DAY;
+        let mut plan: Vec<(Arc<EhrClient>, &'static str, Vec<u8>)> = Vec::new();
+        let mut add = |client: Arc<EhrClient>, data: Vec<u8>| {
+            let label = label_of(&data);
+            plan.push((client, label, data));
+        };
+        let admin = || Arc::clone(&self.admin);
+        let a = |role| self.actor(role);
+        // Roles.
+        add(a(Newcomer), messages::admin().input_data().to_vec());
+        add(
+            admin(),
+            messages::transfer_admin(patient).input_data().to_vec(),
+        );
+        add(a(Newcomer), messages::accept_admin().input_data().to_vec());
+        add(
+            admin(),
+            messages::add_verifier(self.id(Newcomer))
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            admin(),
+            messages::remove_verifier(self.id(Verifier))
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::is_verifier(self.id(Verifier))
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::verifier_count().input_data().to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::register_patient([7; 32]).input_data().to_vec(),
+        );
+        add(
+            a(Verifier),
+            messages::verify_patient(self.id(UnverifiedPatient))
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Verifier),
+            messages::withdraw_patient_verification(patient)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Doctor),
+            messages::replace_public_key([4; 32]).input_data().to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::rotation_required(patient).input_data().to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::patient(patient).input_data().to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::patient_verification(patient)
+                .input_data()
+                .to_vec(),
+        );
+        add(a(Newcomer), messages::patient_count().input_data().to_vec());
+        add(a(Newcomer), register_doctor_message().input_data().to_vec());
+        add(
+            a(Verifier),
+            messages::verify_doctor(self.id(UnverifiedDoctor))
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Verifier),
+            messages::suspend_doctor(doctor).input_data().to_vec(),
+        );
+        add(a(Newcomer), messages::doctor(doctor).input_data().to_vec());
+        add(a(Newcomer), messages::doctor_count().input_data().to_vec());
+        add(
+            a(Newcomer),
+            messages::verified_doctor_count().input_data().to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::get_all_doctors(Some("cardiology".into()), last_page(n + 5), 20)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::get_registered_doctors(last_page(n + 6), 20)
+                .input_data()
+                .to_vec(),
+        );
+        // Schedule.
+        let beyond = window_start + (MAX_SCALE + 200) * SLOT;
+        add(
+            a(Doctor),
+            messages::publish_availability(beyond, beyond + DAY)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Doctor),
+            messages::withdraw_availability(window_start)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::get_availability(doctor).input_data().to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::check_doctor_availability(doctor, free_slot)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::book_appointment(doctor, free_slot)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::cancel_appointment(self.future_appointment)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(ClosingDoctor),
+            messages::complete_appointment(started_id)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(ClosingDoctor),
+            messages::mark_no_show(started_id).input_data().to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::appointment(self.future_appointment)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Doctor),
+            messages::get_all_appointments(doctor, last_page(n + 1), 20)
+                .input_data()
+                .to_vec(),
+        );
+        // Consent.
+        add(
+            a(Patient),
+            messages::grant_access(other, true, expires, vec![5; 80])
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::revoke_access(granted).input_data().to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::share_record_key(granted, 0, vec![5; 80])
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::rotate_record_key().input_data().to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::grant(patient, granted).input_data().to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::get_grants(patient, last_page(n + 1), 20)
+                .input_data()
+                .to_vec(),
+        );
+        // Records.
+        add(
+            a(Patient),
+            messages::upload_document(patient, vec![0xc1; 60], [0xa5; 32], vec![0x77; 72], None)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::mark_document_entered_in_error(patient, 0)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(GrantedDoctor),
+            messages::open_document(patient, 0).input_data().to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::get_all_documents(patient, last_page(n + 1), 20)
+                .input_data()
+                .to_vec(),
+        );
+        // Emergency access.
+        add(
+            a(OtherDoctor),
+            messages::open_emergency_access(patient, vec![3; ehr::MAX_SEALED_REASON_LEN])
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::end_emergency_access(patient, emergency.account_id())
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::emergency_access(patient, emergency.account_id())
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::refuse_emergency_access(other)
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::allow_emergency_access(self.id(UnverifiedDoctor))
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::emergency_refusal(patient, self.id(UnverifiedDoctor))
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            admin(),
+            messages::set_emergency_custodian(Some(ehr::EmergencyCustodian {
+                account: self.id(Verifier),
+                public_key: [9; 32],
+            }))
+            .input_data()
+            .to_vec(),
+        );
+        add(
+            a(Newcomer),
+            messages::emergency_custodian().input_data().to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::deposit_emergency_key(0, vec![6; 80])
+                .input_data()
+                .to_vec(),
+        );
+        add(
+            a(Patient),
+            messages::withdraw_emergency_key().input_data().to_vec(),
+        );
+        add(
+            a(Custodian),
+            messages::emergency_key(patient).input_data().to_vec(),
+        );
+        add(
+            a(Custodian),
+            messages::release_emergency_key(patient, emergency.account_id(), 0, vec![5; 80])
+                .input_data()
+                .to_vec(),
+        );
+        // Audit.
+        add(
+            a(Patient),
+            messages::get_audit_trail(patient, last_page(4 * n + 9), 20)
+                .input_data()
+                .to_vec(),
+        );
+        let mut costs = Vec::new();
+        for (client, label, data) in plan {
+            if !wanted(label) {
+                continue;
+            }
+            costs.push((label, dry_run(&client, label, data).await));
+        }
+        costs
+    }
+}
+
+/// The message label whose selector starts `data`.
+fn label_of(data: &[u8]) -> &'static str {
+    messages::ALL_LABELS
+        .iter()
+        .find(|label| messages::selector(label) == data[..4])
+        .expect("a selector of the contract")
+}
+
+fn register_doctor_message() -> Message<()> {
+    messages::register_doctor(
+        "Dr. Bench".into(),
+        "Cardiology".into(),
+        [1; 32],
+        [2; 32],
+        (SLOT / MS_PER_MINUTE) as u16,
+    )
+}
+
+async fn register_doctor(doctor: &EhrClient) {
+    doctor
+        .submit(&register_doctor_message())
+        .await
+        .expect("registering a doctor works");
+}
+
+/// Dry-runs `data` as `client`; panics unless the message returns `Ok`.
+async fn dry_run(client: &EhrClient, label: &str, data: Vec<u8>) -> Cost {
+    let contract = client.contract().expect("attached").clone();
+    let payload =
+        node::apis()
+            .contracts_api()
+            .call(client.chain_account_id(), contract, 0, None, None, data);
+    // The best block (subxt's `at_latest` is the finalized one, which lags on a dev node).
+    let best = client
+        .rpc()
+        .chain_get_block_hash(None)
+        .await
+        .expect("the best block")
+        .expect("a best block");
+    let answer = client
+        .api()
+        .runtime_api()
+        .at(best)
+        .call(payload)
+        .await
+        .expect("the dry-run runs");
+    let returned = answer
+        .result
+        .unwrap_or_else(|err| panic!("`{label}` failed: {err:?}"));
+    // `Ok(Ok(_))`: the ink! and the message result.
+    assert!(
+        returned.data.starts_with(&[0, 0]) && returned.flags.bits & 1 == 0,
+        "`{label}` returned an error: {:?}",
+        ehr_client::decode_message_result::<()>(&returned.data).err()
+    );
+    use node::runtime_types::pallet_contracts::primitives::StorageDeposit;
+    let deposit = match answer.storage_deposit {
+        StorageDeposit::Charge(amount) => amount as i128,
+        StorageDeposit::Refund(amount) => -(amount as i128),
+    };
+    Cost {
+        ref_time: answer.gas_required.ref_time,
+        proof_size: answer.gas_required.proof_size,
+        deposit,
+    }
+}
+
+/// Signs and submits a contract call without a dry-run, with a fixed gas limit and no deposit
+/// limit, and waits for it.
+async fn submit_raw(client: &EhrClient, data: Vec<u8>) -> ehr_client::Result<()> {
+    let contract = client.contract().expect("attached").clone();
+    let call = node::tx()
+        .contracts()
+        .call(MultiAddress::Id(contract), 0, GROWTH_GAS, None, data);
+    client.sign_and_submit(&call).await.map(|_| ())
+}
+
+/// Submits `calls` from one signer, pipelined, in order.
+async fn pipelined(client: &EhrClient, calls: Vec<Vec<u8>>) -> Vec<ehr_client::Result<()>> {
+    stream::iter(calls)
+        .map(|data| submit_raw(client, data))
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await
+}
+
+/// How many succeeded; panics with the first failure.
+fn check_all(what: &str, results: Vec<ehr_client::Result<()>>) -> u64 {
+    if let Some(err) = results.iter().find_map(|result| result.as_ref().err()) {
+        panic!("growing the state: {what} failed: {err}");
+    }
+    results.len() as u64
+}
+
+/// Funds `accounts` from `funder`, pipelined.
+async fn fund(funder: &EhrClient, accounts: &[AccountId]) {
+    let results: Vec<_> = stream::iter(accounts)
+        .map(|account| {
+            let transfer = node::tx()
+                .balances()
+                .transfer_keep_alive(MultiAddress::Id(to_chain_account(account)), FUNDS);
+            async move { funder.sign_and_submit(&transfer).await.map(|_| ()) }
+        })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    check_all("transfers", results);
+}
+
+/// Reads the node's deposit prices and the weights an extrinsic adds to `gas_required`.
+async fn chain_prices(client: &EhrClient) -> Chain {
+    let constants = client.api().constants();
+    let per_byte = constants
+        .at(&node::constants().contracts().deposit_per_byte())
+        .expect("DepositPerByte");
+    let per_item = constants
+        .at(&node::constants().contracts().deposit_per_item())
+        .expect("DepositPerItem");
+    let weights = constants
+        .at(&node::constants().system().block_weights())
+        .expect("BlockWeights");
+    let base = weights.per_class.normal.base_extrinsic;
+    // `Contracts::call`'s dispatch weight is its own weight plus the gas limit: ask with 0.
+    let contract = client.contract().expect("attached").clone();
+    let call = node::tx().contracts().call(
+        MultiAddress::Id(contract),
+        0,
+        Weight {
+            ref_time: 0,
+            proof_size: 0,
+        },
+        None,
+        messages::admin().input_data().to_vec(),
+    );
+    let signed = client
+        .api()
+        .tx()
+        .create_signed(&call, &keypair(0xff, 0), Default::default())
+        .await
+        .expect("signing works");
+    let extrinsic = signed.encoded().to_vec();
+    let mut params = extrinsic.clone();
+    (extrinsic.len() as u32).encode_to(&mut params);
+    let answer = client
+        .rpc()
+        .state_call("TransactionPaymentApi_query_info", Some(&params), None)
+        .await
+        .expect("TransactionPaymentApi_query_info answers");
+    #[derive(Decode)]
+    struct DispatchInfo {
+        #[codec(compact)]
+        ref_time: u64,
+        #[codec(compact)]
+        proof_size: u64,
+    }
+    let info = DispatchInfo::decode(&mut &answer[..]).expect("RuntimeDispatchInfo decodes");
+    Chain {
+        per_byte,
+        per_item,
+        base_extrinsic: (base.ref_time, base.proof_size),
+        call: (info.ref_time, info.proof_size),
+    }
+}
+
+fn group(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn giga(value: u64) -> String {
+    format!("{:.3}", value as f64 / 1e9)
+}
+
+fn ratio(values: &[u64]) -> String {
+    let max = values.iter().max().copied().unwrap_or(0);
+    let min = values.iter().min().copied().unwrap_or(0);
+    if min == 0 {
+        "–".into()
+    } else {
+        format!("{:.3}", max as f64 / min as f64)
+    }
+}
+
+/// `--scales 0,1000,10000` and `--messages a,b` (measure only those: for trying a change).
+fn arguments() -> (Vec<u32>, Option<Vec<String>>) {
+    let mut args = std::env::args().skip(1);
+    let mut spec = None;
+    let mut only = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--scales" => spec = args.next(),
+            "--messages" => {
+                only = args
+                    .next()
+                    .map(|list| list.split(',').map(str::to_string).collect())
+            }
+            _ => {}
+        }
+    }
+    let spec = spec.unwrap_or_else(|| "0,1000,10000".into());
+    let mut scales: Vec<u32> = spec
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .replace('_', "")
+                .parse()
+                .expect("--scales: numbers")
+        })
+        .collect();
+    scales.sort_unstable();
+    scales.dedup();
+    assert!(
+        scales.iter().all(|&s| u64::from(s) <= MAX_SCALE),
+        "scales up to {MAX_SCALE}"
+    );
+    (scales, only)
+}
+
+#[tokio::main]
+async fn main() {
+    let (scales, only) = arguments();
+    let began = Instant::now();
+    let node = TestNode::start();
+    let mut bench = Bench::new(&node.url()).await;
+    let mut results: Vec<(u32, Vec<(&'static str, Cost)>)> = Vec::new();
+    for &scale in &scales {
+        bench.grow_to(scale).await;
+        results.push((scale, bench.measure_all(&only).await));
+    }
+    let measured: Vec<&str> = results[0].1.iter().map(|(name, _)| *name).collect();
+    let mut missing: Vec<_> = messages::ALL_LABELS
+        .iter()
+        .filter(|label| !measured.contains(label))
+        .collect();
+    missing.sort();
+    assert!(
+        only.is_some() || missing.is_empty(),
+        "messages not measured: {missing:?}"
+    );
+    let chain = &bench.chain;
+    let header: Vec<String> = scales
+        .iter()
+        .map(|s| format!("N={}", group(u64::from(*s))))
+        .collect();
+    let cost_of =
+        |row: usize| -> Vec<Cost> { results.iter().map(|(_, costs)| costs[row].1).collect() };
+
+    println!("### `gas_required` of each message (ref_time in 10⁹ / proof_size in bytes)\n");
+    println!(
+        "| message | {} | max/min ref_time | max/min proof_size |",
+        header.join(" | ")
+    );
+    println!("|---|{}---:|---:|", "---:|".repeat(scales.len()));
+    for (row, name) in measured.iter().enumerate() {
+        let costs = cost_of(row);
+        let cells: Vec<String> = costs
+            .iter()
+            .map(|c| format!("{} / {}", giga(c.ref_time), group(c.proof_size)))
+            .collect();
+        let refs: Vec<u64> = costs.iter().map(|c| c.ref_time).collect();
+        let proofs: Vec<u64> = costs.iter().map(|c| c.proof_size).collect();
+        println!(
+            "| `{name}` | {} | {} | {} |",
+            cells.join(" | "),
+            ratio(&refs),
+            ratio(&proofs)
+        );
+    }
+    println!(
+        "\n### Whole extrinsic and block capacity (largest N measured)\n\n\
+         Extrinsic weight = the node's base extrinsic weight ({} / {} B) + `Contracts::call`'s own \
+         weight ({} / {} B) + `gas_required`. Per block: by ref_time, 75 % of 2 s = {} ref_time; \
+         by proof, a 5 MiB parachain budget. Deposit: what the call locks (negative: frees), \
+         read as bytes and items at {} planck per byte and {} planck per item.\n",
+        giga(chain.base_extrinsic.0),
+        group(chain.base_extrinsic.1),
+        giga(chain.call.0),
+        group(chain.call.1),
+        group(NORMAL_BLOCK_REF_TIME),
+        group(chain.per_byte as u64),
+        group(chain.per_item as u64),
+    );
+    println!("| message | extrinsic ref_time (10⁹) | extrinsic proof_size | per block by ref_time | per block by proof | deposit: bytes / items |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (row, name) in measured.iter().enumerate() {
+        let cost = *cost_of(row).last().expect("a scale");
+        let (ref_time, proof_size) = chain.extrinsic(&cost);
+        let (bytes, items) = chain.bytes_and_items(cost.deposit);
+        let deposit = if cost.deposit == 0 {
+            "–".to_string()
+        } else {
+            format!("{bytes:+} B / {items:+}")
+        };
+        println!(
+            "| `{name}` | {} | {} | {} | {} | {deposit} |",
+            giga(ref_time),
+            group(proof_size),
+            group(NORMAL_BLOCK_REF_TIME / ref_time),
+            group(BLOCK_PROOF_SIZE / proof_size),
+        );
+    }
+    println!(
+        "\n_{} transactions to grow the state, {:.0} s in all._",
+        group(bench.transactions),
+        began.elapsed().as_secs_f64()
+    );
+}
