@@ -61,16 +61,15 @@ mod ehr {
         specialty_doctor_count: Mapping<Hash32, u32>,
         /// Verified doctor -> (position in `verified_doctors`, position in `specialty_doctors`).
         doctor_positions: Mapping<AccountId, (u32, u32)>,
+        /// Account -> its counters and short lists, one cell (see `Ledger`).
+        ledgers: Mapping<AccountId, Ledger>,
         // schedule
-        /// Doctor -> open windows, sorted by start, at most `MAX_AVAILABILITY_WINDOWS`.
-        availability: Mapping<AccountId, Vec<AvailabilityWindow>>,
         appointments: Mapping<AppointmentId, Appointment>,
         appointment_count: AppointmentId,
         /// (doctor, slot start) -> the appointment holding the slot: the O(1) double-booking check.
         booked_slots: Mapping<(AccountId, Timestamp), AppointmentId>,
         /// (patient or doctor, position) -> appointment.
         account_appointments: Mapping<(AccountId, u32), AppointmentId>,
-        account_appointment_count: Mapping<AccountId, u32>,
         // consent
         /// (patient, doctor) -> grant.
         grants: Mapping<(AccountId, AccountId), Grant>,
@@ -80,11 +79,6 @@ mod ehr {
         // records
         documents: Mapping<(AccountId, DocumentId), Document>,
         document_count: Mapping<AccountId, u32>,
-        /// Patient -> its upcoming appointments (at most
-        /// `MAX_UPCOMING_APPOINTMENTS_PER_PATIENT`; started ones are dropped at the next booking).
-        upcoming_appointments: Mapping<AccountId, Vec<UpcomingAppointment>>,
-        /// Doctor -> open (booked, not cancelled or closed) appointments.
-        doctor_open_appointments: Mapping<AccountId, u32>,
         /// Open appointments in the whole contract.
         open_appointment_count: u64,
         /// (patient, doctor) -> latest emergency access.
@@ -103,7 +97,6 @@ mod ehr {
         emergency_keys: Mapping<AccountId, EmergencyKey>,
         // audit
         audit_entries: Mapping<(AccountId, u32), AuditEntry>,
-        audit_count: Mapping<AccountId, u32>,
     }
 
     /// How a reader reaches a patient's records.
@@ -136,19 +129,16 @@ mod ehr {
                 specialty_doctors: Mapping::new(),
                 specialty_doctor_count: Mapping::new(),
                 doctor_positions: Mapping::new(),
-                availability: Mapping::new(),
+                ledgers: Mapping::new(),
                 appointments: Mapping::new(),
                 appointment_count: 0,
                 booked_slots: Mapping::new(),
                 account_appointments: Mapping::new(),
-                account_appointment_count: Mapping::new(),
                 grants: Mapping::new(),
                 grantees: Mapping::new(),
                 grantee_count: Mapping::new(),
                 documents: Mapping::new(),
                 document_count: Mapping::new(),
-                upcoming_appointments: Mapping::new(),
-                doctor_open_appointments: Mapping::new(),
                 open_appointment_count: 0,
                 emergency_access: Mapping::new(),
                 emergency_refusals: Mapping::new(),
@@ -157,7 +147,6 @@ mod ehr {
                 emergency_custodian: None,
                 emergency_keys: Mapping::new(),
                 audit_entries: Mapping::new(),
-                audit_count: Mapping::new(),
             }
         }
 
@@ -729,7 +718,8 @@ mod ehr {
                 return Err(Error::WindowInPast);
             }
             let window = AvailabilityWindow { start, end };
-            let mut windows = self.availability.get(doctor).unwrap_or_default();
+            let mut ledger = self.ledger(doctor);
+            let windows = &mut ledger.windows;
             windows.retain(|open| open.end > now);
             if windows.iter().any(|open| open.overlaps(&window)) {
                 return Err(Error::WindowOverlaps);
@@ -739,9 +729,7 @@ mod ehr {
             }
             let at = windows.partition_point(|open| open.start < start);
             windows.insert(at, window);
-            self.availability
-                .try_insert(doctor, &windows)
-                .map_err(|_| Error::ValueTooLarge)?;
+            self.save_ledger(doctor, &ledger)?;
             self.env()
                 .emit_event(AvailabilityPublished { doctor, start, end });
             Ok(())
@@ -760,13 +748,14 @@ mod ehr {
         pub fn withdraw_availability(&mut self, start: Timestamp) -> Result<()> {
             let doctor = self.env().caller();
             self.get_doctor(doctor)?;
-            let mut windows = self.availability.get(doctor).unwrap_or_default();
-            let at = windows
+            let mut ledger = self.ledger(doctor);
+            let at = ledger
+                .windows
                 .iter()
                 .position(|open| open.start == start)
                 .ok_or(Error::WindowNotFound)?;
-            let window = windows.remove(at);
-            self.availability.insert(doctor, &windows);
+            let window = ledger.windows.remove(at);
+            self.save_ledger(doctor, &ledger)?;
             self.env().emit_event(AvailabilityWithdrawn {
                 doctor,
                 start: window.start,
@@ -783,7 +772,7 @@ mod ehr {
         #[inline(never)]
         pub fn get_availability(&self, doctor: AccountId) -> Result<Vec<AvailabilityWindow>> {
             self.get_doctor(doctor)?;
-            Ok(self.availability.get(doctor).unwrap_or_default())
+            Ok(self.ledger(doctor).windows)
         }
 
         /// `CheckIfDoctorIsAvailable`: true only when the doctor is verified (not suspended),
@@ -828,15 +817,14 @@ mod ehr {
             if patient == doctor {
                 return Err(Error::CannotBookSelf);
             }
-            let record = self.ensure_slot_bookable(doctor, start)?;
+            let (record, mut doctor_ledger) = self.ensure_slot_bookable(doctor, start)?;
             let now = self.env().block_timestamp();
-            let mut upcoming = self.upcoming_appointments.get(patient).unwrap_or_default();
-            upcoming.retain(|booked| booked.start > now);
-            if upcoming.len() >= MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as usize {
+            let mut ledger = self.ledger(patient);
+            ledger.upcoming.retain(|booked| booked.start > now);
+            if ledger.upcoming.len() >= MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as usize {
                 return Err(Error::TooManyUpcomingAppointments);
             }
-            let doctor_open = self.doctor_open_appointments.get(doctor).unwrap_or(0);
-            if doctor_open >= MAX_OPEN_APPOINTMENTS_PER_DOCTOR {
+            if doctor_ledger.open_appointments >= MAX_OPEN_APPOINTMENTS_PER_DOCTOR {
                 return Err(Error::DoctorFullyBooked);
             }
             if self.open_appointment_count >= MAX_OPEN_APPOINTMENTS {
@@ -854,23 +842,22 @@ mod ehr {
                 booked_at: now,
                 updated_at: now,
             };
-            self.index_appointment(patient, id)?;
-            self.index_appointment(doctor, id)?;
+            self.index_appointment(patient, &mut ledger, id)?;
+            self.index_appointment(doctor, &mut doctor_ledger, id)?;
             self.appointments.insert(id, &appointment);
             self.booked_slots.insert((doctor, start), &id);
-            upcoming.push(UpcomingAppointment { id, start });
-            self.upcoming_appointments
-                .try_insert(patient, &upcoming)
-                .map_err(|_| Error::ValueTooLarge)?;
-            self.doctor_open_appointments
-                .insert(doctor, &doctor_open.saturating_add(1));
+            ledger.upcoming.push(UpcomingAppointment { id, start });
+            doctor_ledger.open_appointments = doctor_ledger.open_appointments.saturating_add(1);
             self.open_appointment_count = self.open_appointment_count.saturating_add(1);
-            self.append_audit(
+            self.append_audit_to(
+                &mut ledger,
                 patient,
                 patient,
                 AuditAction::AppointmentBooked,
                 AuditSubject::Appointment(id),
             )?;
+            self.save_ledger(patient, &ledger)?;
+            self.save_ledger(doctor, &doctor_ledger)?;
             self.env().emit_event(AppointmentBooked {
                 id,
                 patient,
@@ -906,14 +893,14 @@ mod ehr {
             }
             self.booked_slots
                 .remove((appointment.doctor, appointment.start));
-            let mut upcoming = self
-                .upcoming_appointments
-                .get(appointment.patient)
-                .unwrap_or_default();
-            upcoming.retain(|booked| booked.id != id);
-            self.upcoming_appointments
-                .insert(appointment.patient, &upcoming);
-            self.set_appointment_status(appointment, AppointmentStatus::Cancelled, caller)
+            let mut ledger = self.ledger(appointment.patient);
+            ledger.upcoming.retain(|booked| booked.id != id);
+            self.set_appointment_status(
+                appointment,
+                &mut ledger,
+                AppointmentStatus::Cancelled,
+                caller,
+            )
         }
 
         /// Marks a booked appointment fulfilled, once it has started. Only its doctor may.
@@ -930,7 +917,13 @@ mod ehr {
         pub fn complete_appointment(&mut self, id: AppointmentId) -> Result<()> {
             let appointment = self.ensure_doctor_can_close(id)?;
             let doctor = appointment.doctor;
-            self.set_appointment_status(appointment, AppointmentStatus::Fulfilled, doctor)
+            let mut ledger = self.ledger(appointment.patient);
+            self.set_appointment_status(
+                appointment,
+                &mut ledger,
+                AppointmentStatus::Fulfilled,
+                doctor,
+            )
         }
 
         /// Marks a booked appointment no-show, once it has started. Only its doctor may.
@@ -944,7 +937,8 @@ mod ehr {
         pub fn mark_no_show(&mut self, id: AppointmentId) -> Result<()> {
             let appointment = self.ensure_doctor_can_close(id)?;
             let doctor = appointment.doctor;
-            self.set_appointment_status(appointment, AppointmentStatus::NoShow, doctor)
+            let mut ledger = self.ledger(appointment.patient);
+            self.set_appointment_status(appointment, &mut ledger, AppointmentStatus::NoShow, doctor)
         }
 
         /// One appointment, for its patient or its doctor.
@@ -979,7 +973,7 @@ mod ehr {
             if self.env().caller() != account {
                 return Err(Error::NotPermitted);
             }
-            let total = self.account_appointment_count.get(account).unwrap_or(0);
+            let total = self.ledger(account).appointment_count;
             Ok(Page::collect(total, offset, limit, |position| {
                 let id = self.account_appointments.get((account, position))?;
                 self.appointments.get(id)
@@ -1902,7 +1896,7 @@ mod ehr {
             if self.env().caller() != patient {
                 return Err(Error::NotPermitted);
             }
-            let total = self.audit_count.get(patient).unwrap_or(0);
+            let total = self.ledger(patient).audit_count;
             Ok(Page::collect(total, offset, limit, |position| {
                 self.audit_entries.get((patient, position))
             }))
@@ -2015,7 +2009,12 @@ mod ehr {
         }
 
         /// The doctor's record if `start` is a bookable slot of theirs right now.
-        fn ensure_slot_bookable(&self, doctor: AccountId, start: Timestamp) -> Result<Doctor> {
+        /// The doctor and their ledger if `start` is a free slot of theirs.
+        fn ensure_slot_bookable(
+            &self,
+            doctor: AccountId,
+            start: Timestamp,
+        ) -> Result<(Doctor, Ledger)> {
             let record = self.ensure_verified_doctor(doctor)?;
             let slot_ms = record.slot_ms();
             if !is_slot_aligned(start, slot_ms) {
@@ -2024,8 +2023,9 @@ mod ehr {
             if start <= self.env().block_timestamp() {
                 return Err(Error::SlotInPast);
             }
-            let windows = self.availability.get(doctor).unwrap_or_default();
-            if !windows
+            let ledger = self.ledger(doctor);
+            if !ledger
+                .windows
                 .iter()
                 .any(|window| window.contains_slot(start, slot_ms))
             {
@@ -2034,7 +2034,7 @@ mod ehr {
             if self.booked_slots.contains((doctor, start)) {
                 return Err(Error::SlotAlreadyBooked);
             }
-            Ok(record)
+            Ok((record, ledger))
         }
 
         /// The appointment if the caller is its doctor and it may be closed (fulfilled or
@@ -2097,18 +2097,16 @@ mod ehr {
         fn set_appointment_status(
             &mut self,
             mut appointment: Appointment,
+            patient_ledger: &mut Ledger,
             status: AppointmentStatus,
             by: AccountId,
         ) -> Result<()> {
             if appointment.status == AppointmentStatus::Booked
                 && status != AppointmentStatus::Booked
             {
-                let open = self
-                    .doctor_open_appointments
-                    .get(appointment.doctor)
-                    .unwrap_or(0);
-                self.doctor_open_appointments
-                    .insert(appointment.doctor, &open.saturating_sub(1));
+                let mut doctor_ledger = self.ledger(appointment.doctor);
+                doctor_ledger.open_appointments = doctor_ledger.open_appointments.saturating_sub(1);
+                self.save_ledger(appointment.doctor, &doctor_ledger)?;
                 self.open_appointment_count = self.open_appointment_count.saturating_sub(1);
             }
             appointment.status = status;
@@ -2120,12 +2118,14 @@ mod ehr {
                 AppointmentStatus::Fulfilled => AuditAction::AppointmentFulfilled,
                 AppointmentStatus::NoShow => AuditAction::AppointmentNoShow,
             };
-            self.append_audit(
+            self.append_audit_to(
+                patient_ledger,
                 appointment.patient,
                 by,
                 action,
                 AuditSubject::Appointment(appointment.id),
             )?;
+            self.save_ledger(appointment.patient, patient_ledger)?;
             self.env().emit_event(AppointmentStatusChanged {
                 id: appointment.id,
                 patient: appointment.patient,
@@ -2136,12 +2136,29 @@ mod ehr {
             Ok(())
         }
 
-        fn index_appointment(&mut self, account: AccountId, id: AppointmentId) -> Result<()> {
-            let position = self.account_appointment_count.get(account).unwrap_or(0);
-            let next = position.checked_add(1).ok_or(Error::Overflow)?;
+        /// Lists appointment `id` for `account`, whose ledger the caller saves.
+        fn index_appointment(
+            &mut self,
+            account: AccountId,
+            ledger: &mut Ledger,
+            id: AppointmentId,
+        ) -> Result<()> {
+            let position = ledger.appointment_count;
+            ledger.appointment_count = position.checked_add(1).ok_or(Error::Overflow)?;
             self.account_appointments.insert((account, position), &id);
-            self.account_appointment_count.insert(account, &next);
             Ok(())
+        }
+
+        /// `account`'s ledger (empty if it has none yet).
+        fn ledger(&self, account: AccountId) -> Ledger {
+            self.ledgers.get(account).unwrap_or_default()
+        }
+
+        fn save_ledger(&mut self, account: AccountId, ledger: &Ledger) -> Result<()> {
+            self.ledgers
+                .try_insert(account, ledger)
+                .map(|_| ())
+                .map_err(|_| Error::ValueTooLarge)
         }
 
         /// Adds a verified doctor to the verified list and to their specialty's list.
@@ -2206,8 +2223,22 @@ mod ehr {
             action: AuditAction,
             subject: AuditSubject,
         ) -> Result<()> {
-            let position = self.audit_count.get(patient).unwrap_or(0);
-            let next = position.checked_add(1).ok_or(Error::Overflow)?;
+            let mut ledger = self.ledger(patient);
+            self.append_audit_to(&mut ledger, patient, actor, action, subject)?;
+            self.save_ledger(patient, &ledger)
+        }
+
+        /// Appends to `patient`'s audit trail, whose ledger the caller holds and saves.
+        fn append_audit_to(
+            &mut self,
+            ledger: &mut Ledger,
+            patient: AccountId,
+            actor: AccountId,
+            action: AuditAction,
+            subject: AuditSubject,
+        ) -> Result<()> {
+            let position = ledger.audit_count;
+            ledger.audit_count = position.checked_add(1).ok_or(Error::Overflow)?;
             let entry = AuditEntry {
                 actor,
                 action,
@@ -2215,7 +2246,6 @@ mod ehr {
                 at: self.env().block_timestamp(),
             };
             self.audit_entries.insert((patient, position), &entry);
-            self.audit_count.insert(patient, &next);
             Ok(())
         }
     }

@@ -427,6 +427,28 @@ pub struct UpcomingAppointment {
     pub start: Timestamp,
 }
 
+/// What one account's messages read together, kept in one storage cell: the counters and short
+/// lists of an account as patient (upcoming appointments, audit entries) and as doctor (open
+/// windows, open appointments). On contracts-node 0.42.0 every storage cell a message touches
+/// costs about 10 KB of proof and 0.07–0.17 × 10⁹ ref_time, whatever its size, so one cell of
+/// up to ~400 bytes is far cheaper than five small ones.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ledger {
+    /// Appointments listed for the account, as patient and as doctor.
+    pub appointment_count: u32,
+    /// As doctor: booked appointments not yet cancelled or closed.
+    pub open_appointments: u32,
+    /// As patient: entries in the audit trail.
+    pub audit_count: u32,
+    /// As doctor: open windows, sorted by start, at most `MAX_AVAILABILITY_WINDOWS`.
+    pub windows: Vec<AvailabilityWindow>,
+    /// As patient: upcoming appointments, at most `MAX_UPCOMING_APPOINTMENTS_PER_PATIENT`
+    /// (started ones are dropped at the next booking).
+    pub upcoming: Vec<UpcomingAppointment>,
+}
+
 /// What happened, in an audit entry.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
