@@ -96,6 +96,16 @@ macro_rules! messages {
         /// The label of every message, in the contract's order.
         pub const ALL_LABELS: &[&str] = &[$( stringify!($name) ),*];
 
+        /// Whether the message `label` changes state (a transaction) or only answers (a
+        /// query); `None` if the contract has no such message.
+        pub fn label_mutates(label: &str) -> Option<bool> {
+            const KINDS: &[(&str, bool)] = &[$( (stringify!($name), messages!(@mutates $kind)) ),*];
+            KINDS
+                .iter()
+                .find(|(name, _)| *name == label)
+                .map(|(_, mutates)| *mutates)
+        }
+
         /// One typed method per contract message: writes are dry-run, submitted and awaited
         /// ([`EhrClient::submit`]); queries are dry-runs ([`EhrClient::query`]).
         impl crate::EhrClient {
@@ -291,6 +301,13 @@ mod tests {
         expected.extend_from_slice(&5u64.to_le_bytes());
         expected.extend_from_slice(&[2 << 2, 1, 2]);
         assert_eq!(message.input_data(), expected);
+    }
+
+    #[test]
+    fn label_mutates_tells_transactions_from_queries() {
+        assert_eq!(label_mutates("book_appointment"), Some(true));
+        assert_eq!(label_mutates("get_audit_trail"), Some(false));
+        assert_eq!(label_mutates("no_such_message"), None);
     }
 
     #[test]

@@ -1028,9 +1028,113 @@ async fn main() {
             group(BLOCK_PROOF_SIZE / proof_size),
         );
     }
+    print_goals(&measured, &scales, &results);
     println!(
         "\n_{} transactions to grow the state, {:.0} s in all._",
         group(bench.transactions),
         began.elapsed().as_secs_f64()
     );
+}
+
+/// The cost goals (issue 15), each with the worst figure measured and whether it is met.
+fn print_goals(measured: &[&str], scales: &[u32], results: &[(u32, Vec<(&'static str, Cost)>)]) {
+    const KIB: u64 = 1024;
+    let worst = |label: &str, figure: fn(&Cost) -> u64| -> u64 {
+        let row = measured
+            .iter()
+            .position(|name| *name == label)
+            .expect("measured");
+        results
+            .iter()
+            .map(|(_, costs)| figure(&costs[row].1))
+            .max()
+            .unwrap_or(0)
+    };
+    let mark = |met: bool| if met { "met" } else { "**missed**" };
+    let worst_of = |mutates: bool, figure: fn(&Cost) -> u64| -> (u64, &str) {
+        measured
+            .iter()
+            .filter(|label| messages::label_mutates(label) == Some(mutates))
+            .map(|label| (worst(label, figure), *label))
+            .max()
+            .unwrap_or((0, "–"))
+    };
+    println!("\n### Goals (worst figure over the measured N)\n");
+    println!("| goal | measured | |");
+    println!("|---|---:|---|");
+    let book_ref = worst("book_appointment", |c| c.ref_time);
+    let book_proof = worst("book_appointment", |c| c.proof_size);
+    println!(
+        "| `book_appointment` ref_time ≤ 1.2 × 10⁹ | {} × 10⁹ | {} |",
+        giga(book_ref),
+        mark(book_ref <= 1_200_000_000)
+    );
+    println!(
+        "| `book_appointment` proof_size ≤ 128 KiB | {} B ({:.0} KiB) | {} |",
+        group(book_proof),
+        book_proof as f64 / KIB as f64,
+        mark(book_proof <= 128 * KIB)
+    );
+    let (tx_ref, tx_ref_label) = worst_of(true, |c| c.ref_time);
+    let (tx_proof, tx_proof_label) = worst_of(true, |c| c.proof_size);
+    let (query_ref, query_label) = worst_of(false, |c| c.ref_time);
+    println!(
+        "| every state-changing message ref_time ≤ 1.5 × 10⁹ | {} × 10⁹ (`{tx_ref_label}`) | {} |",
+        giga(tx_ref),
+        mark(tx_ref <= 1_500_000_000)
+    );
+    println!(
+        "| every state-changing message proof_size ≤ 160 KiB | {} B (`{tx_proof_label}`) | {} |",
+        group(tx_proof),
+        mark(tx_proof <= 160 * KIB)
+    );
+    println!(
+        "| every query ref_time ≤ 0.5 × 10⁹ | {} × 10⁹ (`{query_label}`) | {} |",
+        giga(query_ref),
+        mark(query_ref <= 500_000_000)
+    );
+    let over = |limit: u64, mutates: bool, figure: fn(&Cost) -> u64| -> Vec<String> {
+        measured
+            .iter()
+            .filter(|label| messages::label_mutates(label) == Some(mutates))
+            .filter(|label| worst(label, figure) > limit)
+            .map(|label| format!("`{label}`"))
+            .collect()
+    };
+    let late = over(1_500_000_000, true, |c| c.ref_time);
+    if !late.is_empty() {
+        println!(
+            "\nState-changing messages over 1.5 × 10⁹ ref_time: {}.",
+            late.join(", ")
+        );
+    }
+    let queries = over(500_000_000, false, |c| c.ref_time);
+    if !queries.is_empty() {
+        println!("\nQueries over 0.5 × 10⁹ ref_time: {}.", queries.join(", "));
+    }
+    // Flatness: from the first N at which every page is full (N ≥ 20) on.
+    let full: Vec<usize> = scales
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n >= ehr::MAX_PAGE_SIZE)
+        .map(|(index, _)| index)
+        .collect();
+    if full.len() >= 2 {
+        let spread = measured
+            .iter()
+            .enumerate()
+            .map(|(row, _)| {
+                let refs: Vec<u64> = full.iter().map(|i| results[*i].1[row].1.ref_time).collect();
+                let max = *refs.iter().max().unwrap_or(&1);
+                let min = *refs.iter().min().unwrap_or(&1).max(&1);
+                max as f64 / min as f64
+            })
+            .fold(1.0f64, f64::max);
+        println!(
+            "\nFlat as the state grows: the largest max/min of any message's ref_time from N = {} \
+             on is **{spread:.3}** (goal ≤ 1.05: {}).",
+            group(u64::from(scales[full[0]])),
+            mark(spread <= 1.05)
+        );
+    }
 }

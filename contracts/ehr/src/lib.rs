@@ -75,10 +75,8 @@ mod ehr {
         grants: Mapping<(AccountId, AccountId), Grant>,
         /// (patient, position) -> doctor ever granted.
         grantees: Mapping<(AccountId, u32), AccountId>,
-        grantee_count: Mapping<AccountId, u32>,
         // records
         documents: Mapping<(AccountId, DocumentId), Document>,
-        document_count: Mapping<AccountId, u32>,
         /// Open appointments in the whole contract.
         open_appointment_count: u64,
         /// (patient, doctor) -> latest emergency access.
@@ -136,9 +134,7 @@ mod ehr {
                 account_appointments: Mapping::new(),
                 grants: Mapping::new(),
                 grantees: Mapping::new(),
-                grantee_count: Mapping::new(),
                 documents: Mapping::new(),
-                document_count: Mapping::new(),
                 open_appointment_count: 0,
                 emergency_access: Mapping::new(),
                 emergency_refusals: Mapping::new(),
@@ -1022,11 +1018,11 @@ mod ehr {
                 return Err(Error::WrappedKeyTooLong);
             }
             self.hand_out_current_key(patient, record, now, expires_at)?;
+            let mut ledger = self.ledger(patient);
             if !self.grants.contains((patient, doctor)) {
-                let position = self.grantee_count.get(patient).unwrap_or(0);
-                let next = position.checked_add(1).ok_or(Error::Overflow)?;
+                let position = ledger.grantee_count;
+                ledger.grantee_count = position.checked_add(1).ok_or(Error::Overflow)?;
                 self.grantees.insert((patient, position), &doctor);
-                self.grantee_count.insert(patient, &next);
             }
             let grant = Grant {
                 write,
@@ -1039,12 +1035,14 @@ mod ehr {
             self.grants
                 .try_insert((patient, doctor), &grant)
                 .map_err(|_| Error::ValueTooLarge)?;
-            self.append_audit(
+            self.append_audit_to(
+                &mut ledger,
                 patient,
                 patient,
                 AuditAction::AccessGranted,
                 AuditSubject::Account(doctor),
             )?;
+            self.save_ledger(patient, &ledger)?;
             self.env().emit_event(AccessGranted {
                 patient,
                 doctor,
@@ -1227,7 +1225,7 @@ mod ehr {
             if self.env().caller() != patient {
                 return Err(Error::NotPermitted);
             }
-            let total = self.grantee_count.get(patient).unwrap_or(0);
+            let total = self.ledger(patient).grantee_count;
             Ok(Page::collect(total, offset, limit, |position| {
                 let doctor = self.grantees.get((patient, position))?;
                 let grant = self.grants.get((patient, doctor))?;
@@ -1288,8 +1286,9 @@ mod ehr {
             if wrapped_key.len() > MAX_WRAPPED_KEY_LEN {
                 return Err(Error::WrappedKeyTooLong);
             }
-            let id = self.document_count.get(patient).unwrap_or(0);
-            let next = id.checked_add(1).ok_or(Error::Overflow)?;
+            let mut ledger = self.ledger(patient);
+            let id = ledger.document_count;
+            ledger.document_count = id.checked_add(1).ok_or(Error::Overflow)?;
             let replaced = match supersedes {
                 Some(old_id) => {
                     let mut old = self.get_document(patient, old_id)?;
@@ -1321,13 +1320,14 @@ mod ehr {
             if let Some(old) = replaced {
                 self.store_document(patient, &old)?;
             }
-            self.document_count.insert(patient, &next);
-            self.append_audit(
+            self.append_audit_to(
+                &mut ledger,
                 patient,
                 author,
                 AuditAction::DocumentUploaded,
                 AuditSubject::Document(id),
             )?;
+            self.save_ledger(patient, &ledger)?;
             self.env().emit_event(DocumentUploaded {
                 patient,
                 author,
@@ -1430,7 +1430,7 @@ mod ehr {
         ) -> Result<Page<Document>> {
             self.get_patient(patient)?;
             self.ensure_read_access(patient, self.env().caller())?;
-            let total = self.document_count.get(patient).unwrap_or(0);
+            let total = self.ledger(patient).document_count;
             Ok(Page::collect(total, offset, limit, |id| {
                 self.documents.get((patient, id))
             }))

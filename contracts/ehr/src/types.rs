@@ -428,7 +428,7 @@ pub struct UpcomingAppointment {
 }
 
 /// What one account's messages read together, kept in one storage cell: the counters and short
-/// lists of an account as patient (upcoming appointments, audit entries) and as doctor (open
+/// lists of an account as patient (upcoming appointments, audit entries, documents, grantees) and as doctor (open
 /// windows, open appointments). On contracts-node 0.42.0 every storage cell a message touches
 /// costs about 10 KB of proof and 0.07–0.17 × 10⁹ ref_time, whatever its size, so one cell of
 /// up to ~400 bytes is far cheaper than five small ones.
@@ -442,6 +442,10 @@ pub struct Ledger {
     pub open_appointments: u32,
     /// As patient: entries in the audit trail.
     pub audit_count: u32,
+    /// As patient: documents in the record.
+    pub document_count: u32,
+    /// As patient: doctors ever granted access.
+    pub grantee_count: u32,
     /// As doctor: open windows, sorted by start, at most `MAX_AVAILABILITY_WINDOWS`.
     pub windows: Vec<AvailabilityWindow>,
     /// As patient: upcoming appointments, at most `MAX_UPCOMING_APPOINTMENTS_PER_PATIENT`
