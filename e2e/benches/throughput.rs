@@ -4,13 +4,15 @@
 //! (b) `book_appointment` through the pipelined `submit_many`, spread over patients (a patient
 //!     holds at most 8 upcoming appointments), IN_FLIGHT transactions in flight in all:
 //!     bookings/s;
-//! (c) the node's ceiling: plain balance transfers submitted the same pipelined way.
+//! (c) the node's ceiling: plain balance transfers submitted the same pipelined way;
+//! (d) the ceiling for contract calls: the same bookings as (b), pre-signed and submitted raw,
+//!     pipelined, with no dry-run (one dry-run before the batch sets the gas limit).
 //!
 //! `cargo bench -p ehr-e2e --bench throughput -- [BOOKINGS] [IN_FLIGHT]` (default 500, 25).
 //! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
 
 use ehr_client::{dev_signer, messages, node, to_chain_account, EhrClient};
-use ehr_e2e::{contract_bundle, now_ms, registered_patients, TestNode};
+use ehr_e2e::{contract_bundle, now_ms, registered_patients, registered_patients_from, TestNode};
 use futures::{stream, StreamExt};
 use std::time::{Duration, Instant};
 use subxt::utils::MultiAddress;
@@ -46,7 +48,11 @@ async fn main() {
     // Two doctors, as a doctor has at most 512 open appointments: (a) books Charlie, (b) Eve.
     let start = (now_ms() / DAY + 1) * DAY;
     let mut doctors = Vec::new();
-    for (suri, slots) in [("//Charlie", one_by_one), ("//Eve", bookings)] {
+    for (suri, slots) in [
+        ("//Charlie", one_by_one),
+        ("//Eve", bookings),
+        ("//Ferdie", bookings),
+    ] {
         let doctor = alice.with_signer(dev_signer(suri).unwrap());
         doctor
             .register_doctor("Dr. Bench".into(), "Cardiology".into(), [1; 32], [2; 32], 5)
@@ -112,10 +118,10 @@ async fn main() {
     );
 
     // (c) the node's ceiling: pipelined balance transfers from one signer
-    let ferdie = to_chain_account(&ehr_client::account_from_dev_uri("//Ferdie").unwrap());
+    let charlie = to_chain_account(&ehr_client::account_from_dev_uri("//Charlie").unwrap());
     let transfer = node::tx()
         .balances()
-        .transfer_keep_alive(MultiAddress::Id(ferdie), 1_000_000_000);
+        .transfer_keep_alive(MultiAddress::Id(charlie), 1_000_000_000);
     let began = Instant::now();
     let transfers: Vec<_> = stream::iter(0..bookings)
         .map(|_| dave.sign_and_submit(&transfer))
@@ -128,6 +134,17 @@ async fn main() {
         "every transfer is included"
     );
 
+    // (d) the contract-call ceiling: the same bookings (with Ferdie), pre-signed, raw
+    let raw_rate = raw_bookings_rate(
+        &alice,
+        doctors[2],
+        start,
+        bookings,
+        in_flight,
+        patients.len(),
+    )
+    .await;
+
     println!("| measurement | figure |");
     println!("|---|---|");
     println!("| (a) one at a time: {one_by_one} bookings | {single_rate:.1} bookings/s |");
@@ -138,6 +155,99 @@ async fn main() {
     );
     println!("| (b) pipelined, {in_flight} in flight: {bookings} bookings | {batch_rate:.1} bookings/s |");
     println!("| (c) ceiling: {bookings} pipelined balance transfers | {ceiling:.1} transfers/s |");
+    println!("| (d) contract-call ceiling: {bookings} pre-signed `book_appointment`s, raw, pipelined, no dry-run | {raw_rate:.1} bookings/s |");
+    println!("| (b)/(d) | {:.0} % |", 100.0 * batch_rate / raw_rate);
     println!("| (b)/(c) | {:.0} % |", 100.0 * batch_rate / ceiling);
     println!("| (b)/(a) | {:.1}x |", batch_rate / single_rate);
+}
+
+/// (d): `bookings` bookings of `doctor` from new patients (from `//Patient{first_patient}` on),
+/// signed before the clock starts with each patient's nonces, then submitted raw with up to
+/// `in_flight` in flight and awaited in a block. Returns bookings/s.
+async fn raw_bookings_rate(
+    alice: &EhrClient,
+    doctor: ehr_client::AccountId,
+    start: u64,
+    bookings: u64,
+    in_flight: usize,
+    first_patient: usize,
+) -> f64 {
+    use ehr_client::node::runtime_types::sp_weights::weight_v2::Weight;
+    use subxt::config::DefaultExtrinsicParamsBuilder;
+    use subxt::tx::TxStatus;
+    let per_patient = u64::from(ehr::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT);
+    let count = bookings.div_ceil(per_patient) as usize;
+    let patients = registered_patients_from(alice, first_patient, count).await;
+    // One dry-run for the gas limit, with the client's 20 % margin.
+    let probe = patients[0]
+        .dry_run(&messages::book_appointment(doctor, start))
+        .await
+        .expect("the probe booking dry-runs");
+    let gas = (probe.gas_required.0 * 6 / 5, probe.gas_required.1 * 6 / 5);
+    let contract = alice.contract().expect("deployed").clone();
+    let mut signed = Vec::new();
+    for (index, patient) in patients.iter().enumerate() {
+        let keypair =
+            ehr_client::dev_signer(&format!("//Patient{}", first_patient + index)).unwrap();
+        let mut nonce = alice
+            .rpc()
+            .system_account_next_index(&patient.chain_account_id())
+            .await
+            .expect("the nonce");
+        let first = index as u64 * per_patient;
+        for slot in first..(first + per_patient).min(bookings) {
+            let call = node::tx().contracts().call(
+                MultiAddress::Id(contract.clone()),
+                0,
+                Weight {
+                    ref_time: gas.0,
+                    proof_size: gas.1,
+                },
+                None,
+                messages::book_appointment(doctor, start + slot * SLOT)
+                    .input_data()
+                    .to_vec(),
+            );
+            let params = DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new()
+                .nonce(nonce)
+                .build();
+            nonce += 1;
+            signed.push(
+                alice
+                    .api()
+                    .tx()
+                    .create_signed_offline(&call, &keypair, params)
+                    .expect("signing works"),
+            );
+        }
+    }
+    let began = Instant::now();
+    let included: Vec<bool> = stream::iter(signed)
+        .map(|extrinsic| async move {
+            let Ok(mut progress) = extrinsic.submit_and_watch().await else {
+                return false;
+            };
+            while let Some(Ok(status)) = progress.next().await {
+                match status {
+                    TxStatus::InBestBlock(in_block) | TxStatus::InFinalizedBlock(in_block) => {
+                        return in_block.wait_for_success().await.is_ok()
+                    }
+                    TxStatus::Error { .. }
+                    | TxStatus::Invalid { .. }
+                    | TxStatus::Dropped { .. } => return false,
+                    _ => continue,
+                }
+            }
+            false
+        })
+        .buffered(in_flight)
+        .collect()
+        .await;
+    let rate = bookings as f64 / began.elapsed().as_secs_f64();
+    assert!(
+        included.iter().all(|ok| *ok),
+        "{} of {bookings} raw bookings failed",
+        included.iter().filter(|ok| !**ok).count()
+    );
+    rate
 }

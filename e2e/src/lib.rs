@@ -144,8 +144,20 @@ pub async fn registered_patients(
     funder: &ehr_client::EhrClient,
     count: usize,
 ) -> Vec<ehr_client::EhrClient> {
+    registered_patients_from(funder, 0, count).await
+}
+
+/// As [`registered_patients`], from `//Patient{first}` on.
+///
+/// # Panics
+/// If a transfer or registration fails.
+pub async fn registered_patients_from(
+    funder: &ehr_client::EhrClient,
+    first: usize,
+    count: usize,
+) -> Vec<ehr_client::EhrClient> {
     use futures::{stream, StreamExt};
-    let patients: Vec<_> = (0..count)
+    let patients: Vec<_> = (first..first + count)
         .map(|index| {
             funder.with_signer(ehr_client::dev_signer(&format!("//Patient{index}")).unwrap())
         })
