@@ -26,6 +26,7 @@ use subxt::{
 };
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 type Api = OnlineClient<SubstrateConfig>;
 
@@ -372,6 +373,7 @@ impl EhrClient {
     /// # Errors
     /// `Contract` with the contract's error if the message would fail; `Dispatch`,
     /// `Transport`, `Timeout`, `Decode` for the rest.
+    #[tracing::instrument(level = "debug", name = "dry_run", skip_all, fields(message = message.label()))]
     pub async fn dry_run<R: Decode>(&self, message: &Message<R>) -> Result<DryRun<R>> {
         let contract = self.contract_address()?;
         let payload = node::apis().contracts_api().call(
@@ -410,6 +412,7 @@ impl EhrClient {
     /// `Contract` if the dry-run fails (nothing is submitted) or, if the state changed before
     /// inclusion, the contract error a fresh dry-run reports; `Rejected`, `Dispatch`,
     /// `Transport`, `Timeout`, `Decode` for the rest.
+    #[tracing::instrument(level = "debug", name = "submit", skip_all, fields(message = message.label()))]
     pub async fn submit<R: Decode>(&self, message: &Message<R>) -> Result<Submitted<R>> {
         let contract = self.contract_address()?;
         let dry_run = self.dry_run(message).await?;
@@ -583,17 +586,23 @@ impl EhrClient {
         subxt::blocks::ExtrinsicEvents<SubstrateConfig>,
     )> {
         let timeout = self.options.timeout;
-        let nonce = self.take_nonce().await?;
-        let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
-            .nonce(nonce)
-            .build();
-        let signed = self
-            .api
-            .tx()
-            .create_signed_offline(call, &self.signer, params)?;
+        let signed = async {
+            let nonce = self.take_nonce().await?;
+            let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+                .nonce(nonce)
+                .build();
+            Ok::<_, ClientError>(
+                self.api
+                    .tx()
+                    .create_signed_offline(call, &self.signer, params)?,
+            )
+        }
+        .instrument(tracing::debug_span!("sign"))
+        .await?;
         let progress = match within(timeout, "the node to accept the transaction", async {
             Ok(signed.submit_and_watch().await?)
         })
+        .instrument(tracing::debug_span!("send"))
         .await
         {
             Ok(progress) => progress,
@@ -608,6 +617,7 @@ impl EhrClient {
             "the transaction's inclusion",
             wait_for_inclusion(progress, self.options.finality),
         )
+        .instrument(tracing::debug_span!("in_block"))
         .await;
         let in_block = match in_block {
             Ok(in_block) => in_block,
@@ -619,6 +629,7 @@ impl EhrClient {
         let events = within(timeout, "the transaction's events", async {
             Ok(in_block.wait_for_success().await?)
         })
+        .instrument(tracing::debug_span!("events"))
         .await?;
         Ok((in_block, events))
     }

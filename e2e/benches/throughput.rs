@@ -8,14 +8,26 @@
 //! (d) the ceiling for contract calls: the same bookings as (b), pre-signed and submitted raw,
 //!     pipelined, with no dry-run (one dry-run before the batch sets the gas limit).
 //!
+//! Where (b)'s time goes: the client's tracing spans (`submit`, and inside it `dry_run`,
+//! `sign`, `send`, `in_block`, `events`), timed by a small `tracing_subscriber` layer.
+//!
 //! `cargo bench -p ehr-e2e --bench throughput -- [BOOKINGS] [IN_FLIGHT]` (default 500, 25).
 //! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
 
 use ehr_client::{dev_signer, messages, node, to_chain_account, EhrClient};
 use ehr_e2e::{contract_bundle, now_ms, registered_patients, registered_patients_from, TestNode};
 use futures::{stream, StreamExt};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use subxt::utils::MultiAddress;
+use tracing::span;
+use tracing_subscriber::{
+    filter::filter_fn,
+    layer::{Context, SubscriberExt},
+    registry::LookupSpan,
+    Layer,
+};
 
 const SLOT: u64 = 5 * 60_000;
 const DAY: u64 = 24 * 60 * 60_000;
@@ -25,8 +37,47 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
+/// Wall time of the client's spans, summed per span name.
+#[derive(Clone, Default)]
+struct SpanTimes(Arc<Mutex<BTreeMap<&'static str, (u64, Duration)>>>);
+
+impl SpanTimes {
+    fn take(&self) -> BTreeMap<&'static str, (u64, Duration)> {
+        std::mem::take(&mut *self.0.lock().expect("not poisoned"))
+    }
+}
+
+impl<S> Layer<S> for SpanTimes
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, _: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(Instant::now());
+        }
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(opened) = span.extensions().get::<Instant>().copied() else {
+            return;
+        };
+        let mut times = self.0.lock().expect("not poisoned");
+        let entry = times.entry(span.name()).or_default();
+        entry.0 += 1;
+        entry.1 += opened.elapsed();
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    let spans = SpanTimes::default();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(
+        spans.clone().with_filter(filter_fn(|meta| {
+            meta.is_span() && meta.target().starts_with("ehr_client")
+        })),
+    ))
+    .expect("the only subscriber");
     let mut args = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with("--"));
@@ -90,6 +141,7 @@ async fn main() {
 
     // (b) pipelined: each patient pipelines its bookings, enough patients at once to keep
     // IN_FLIGHT transactions in flight
+    spans.take();
     let began = Instant::now();
     let results: Vec<_> = stream::iter(batch_patients.iter().enumerate())
         .map(|(index, patient)| {
@@ -106,16 +158,24 @@ async fn main() {
         .flatten()
         .collect();
     let batch_rate = bookings as f64 / began.elapsed().as_secs_f64();
+    let batch_spans = spans.take();
     let failed: Vec<_> = results
         .iter()
         .filter_map(|result| result.as_ref().err())
         .collect();
-    assert!(
-        failed.is_empty(),
-        "{} of {bookings} pipelined bookings failed, the first with: {}",
-        failed.len(),
-        failed[0]
-    );
+    // A failure is reported with the figures, not hidden and not fatal: what happens to
+    // transactions lost in flight is issue 14's subject.
+    let mut failures = Vec::new();
+    if !failed.is_empty() {
+        failures.push(format!(
+            "(b): {} of {bookings} ({:?})",
+            failed.len(),
+            failed
+                .iter()
+                .map(|err| err.to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+        ));
+    }
 
     // (c) the node's ceiling: pipelined balance transfers from one signer
     let charlie = to_chain_account(&ehr_client::account_from_dev_uri("//Charlie").unwrap());
@@ -129,13 +189,17 @@ async fn main() {
         .collect()
         .await;
     let ceiling = bookings as f64 / began.elapsed().as_secs_f64();
-    assert!(
-        transfers.iter().all(Result::is_ok),
-        "every transfer is included"
-    );
+    let lost: Vec<_> = transfers
+        .iter()
+        .filter_map(|result| result.as_ref().err())
+        .map(|err| err.to_string())
+        .collect();
+    if !lost.is_empty() {
+        failures.push(format!("(c): {} of {bookings} ({:?})", lost.len(), lost[0]));
+    }
 
     // (d) the contract-call ceiling: the same bookings (with Ferdie), pre-signed, raw
-    let raw_rate = raw_bookings_rate(
+    let (raw_rate, raw_failed) = raw_bookings_rate(
         &alice,
         doctors[2],
         start,
@@ -159,11 +223,40 @@ async fn main() {
     println!("| (b)/(d) | {:.0} % |", 100.0 * batch_rate / raw_rate);
     println!("| (b)/(c) | {:.0} % |", 100.0 * batch_rate / ceiling);
     println!("| (b)/(a) | {:.1}x |", batch_rate / single_rate);
+    if raw_failed > 0 {
+        failures.push(format!("(d): {raw_failed} of {bookings}"));
+    }
+    if !failures.is_empty() {
+        println!("| **failed** | {} |", failures.join("; "));
+        eprintln!("[throughput] failed: {}", failures.join("; "));
+    }
+    println!();
+    println!(
+        "Where (b)'s time goes: each booking's `submit`, and the steps inside it, mean wall \
+         time per booking (the client's tracing spans; up to {in_flight} bookings overlap):\n"
+    );
+    println!("| span | count | mean | share of `submit` |");
+    println!("|---|---:|---:|---:|");
+    let submit_mean = batch_spans
+        .get("submit")
+        .map(|(count, total)| total.as_secs_f64() / (*count).max(1) as f64)
+        .unwrap_or(0.0);
+    for name in ["submit", "dry_run", "sign", "send", "in_block", "events"] {
+        let Some((count, total)) = batch_spans.get(name) else {
+            continue;
+        };
+        let mean = total.as_secs_f64() / (*count).max(1) as f64;
+        println!(
+            "| `{name}` | {count} | {:.1} ms | {:.0} % |",
+            mean * 1000.0,
+            100.0 * mean / submit_mean.max(f64::MIN_POSITIVE)
+        );
+    }
 }
 
 /// (d): `bookings` bookings of `doctor` from new patients (from `//Patient{first_patient}` on),
 /// signed before the clock starts with each patient's nonces, then submitted raw with up to
-/// `in_flight` in flight and awaited in a block. Returns bookings/s.
+/// `in_flight` in flight and awaited in a block. Returns bookings/s and how many failed.
 async fn raw_bookings_rate(
     alice: &EhrClient,
     doctor: ehr_client::AccountId,
@@ -171,7 +264,7 @@ async fn raw_bookings_rate(
     bookings: u64,
     in_flight: usize,
     first_patient: usize,
-) -> f64 {
+) -> (f64, usize) {
     use ehr_client::node::runtime_types::sp_weights::weight_v2::Weight;
     use subxt::config::DefaultExtrinsicParamsBuilder;
     use subxt::tx::TxStatus;
@@ -244,10 +337,5 @@ async fn raw_bookings_rate(
         .collect()
         .await;
     let rate = bookings as f64 / began.elapsed().as_secs_f64();
-    assert!(
-        included.iter().all(|ok| *ok),
-        "{} of {bookings} raw bookings failed",
-        included.iter().filter(|ok| !**ok).count()
-    );
-    rate
+    (rate, included.iter().filter(|ok| !**ok).count())
 }
