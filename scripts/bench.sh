@@ -65,8 +65,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # (1) and (2) measure weights, which do not depend on the machine's load, so they run side by
-# side: (1) spends minutes waiting for a booked appointment to start (complete_appointment and
-# mark_no_show need one), (2) needs no node. The timed benchmarks (4-6) run alone afterwards.
+# side: (1) spends up to five minutes waiting for a booked appointment to start
+# (complete_appointment and mark_no_show need one), (2) needs no node. In the full run the timed
+# benchmarks (4-6) run alone afterwards; in the smoke run, whose timings nobody reads, they run
+# during that wait too.
 step "(1) cost per message on contracts-node 0.42.0, N = $node_scales (in the background)"
 cargo build "${profile[@]}" -p ehr-e2e --locked --bench node_costs
 cargo bench "${profile[@]}" -p ehr-e2e --locked --bench node_costs -- --scales "$node_scales" \
@@ -77,8 +79,14 @@ step "(2) cost per message in drink's sandbox, N = $scales"
 cargo bench --manifest-path "$drink_manifest" --locked --target-dir "$drink_target" \
   --bench message_costs -- --scales "$scales" >"$work/costs.md"
 
-step "(1) waiting for the node cost benchmark"
-wait "$node_costs"
+wait_for_node_costs() {
+  if [[ -n ${node_costs:-} ]]; then
+    step "(1) waiting for the node cost benchmark"
+    wait "$node_costs"
+    node_costs=
+  fi
+}
+if [[ $mode == full ]]; then wait_for_node_costs; fi
 
 step "(3) code size and deploy deposit"
 cargo bench "${profile[@]}" -p ehr-e2e --locked --bench code_size >"$work/code_size.md"
@@ -94,6 +102,8 @@ cargo bench "${profile[@]}" -p ehr-client --locked --bench documents -- --sizes-
 step "(6) documents end to end on a node: $doc_sizes MiB"
 cargo bench "${profile[@]}" -p ehr-e2e --locked --bench documents_on_chain -- \
   --sizes-mib "$doc_sizes" >"$work/documents_on_chain.md"
+
+wait_for_node_costs
 
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if ! git diff --quiet HEAD 2>/dev/null; then commit="$commit (with uncommitted changes)"; fi

@@ -25,8 +25,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 drink_target=$cache/drink-target
 drink_manifest=contracts/drink-tests/Cargo.toml
 
-step() { printf '\n[test] %s\n' "$*"; }
 started=$SECONDS
+step() { printf '\n[test] %s (at %d s)\n' "$*" "$((SECONDS - started))"; }
 
 step "setup"
 "$root/scripts/setup.sh"
@@ -35,6 +35,11 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 step "format"
 cargo fmt --all --check
 cargo fmt --manifest-path "$drink_manifest" --all --check
+
+step "the fuzzer's mutation patches still apply (scripts/fuzz.sh --mutants-only runs them)"
+for patch in contracts/drink-tests/mutants/*.patch; do
+  git apply --check "$patch" || { echo "$patch no longer applies: regenerate it" >&2; exit 1; }
+done
 
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
