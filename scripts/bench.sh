@@ -2,8 +2,8 @@
 # Runs every benchmark and writes docs/benchmarks.md: the figures, the machine, the date, the
 # commit and the command.
 #
-#   scripts/bench.sh            full run (node costs at 10,000 records, drink tables up to
-#                               100,000: ~1 h 15 min on 2 cores)
+#   scripts/bench.sh            full run (node costs at 1,000 records, drink tables up to
+#                               100,000: about 40 minutes on 2 cores)
 #   scripts/bench.sh --smoke    small sizes, a few seconds of measuring each, so that CI keeps
 #                               the benchmarks compiling and running; writes
 #                               $EHR_CACHE/benchmarks-smoke.md and leaves docs/ alone. Its
@@ -32,7 +32,7 @@ drink_target=$cache/drink-target
 drink_manifest=contracts/drink-tests/Cargo.toml
 
 if [[ $mode == full ]]; then
-  node_scales=${EHR_BENCH_NODE_SCALES:-0,1000,10000}
+  node_scales=${EHR_BENCH_NODE_SCALES:-0,1000}
   scales=${EHR_BENCH_SCALES:-0,100,10000,100000}
   profile=(--profile bench)
   bookings=500 in_flight=25

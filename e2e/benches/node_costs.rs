@@ -12,8 +12,13 @@
 //! fit in a block: by ref_time (75 % of 2 s) and by a parachain's 5 MiB proof budget.
 //!
 //! ```text
-//! cargo bench -p ehr-e2e --bench node_costs -- [--scales 0,1000,10000]
+//! cargo bench -p ehr-e2e --bench node_costs -- [--scales 0,1000] [--messages a,b]
 //! ```
+//! Growing to 10,000 on a `--dev` node does not finish today: under minutes of sustained
+//! pipelined load the dev node's instant seal stops sealing with transactions in its pool, or a
+//! transaction's status never arrives (paritytech/polkadot-sdk#10104 and #12073 describe the
+//! seal side). Surviving that is issue 14's subject; until then the node tables stop at 1,000
+//! and drink's tables show the flatness up to 100,000.
 //! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
 
 use codec::{Decode, Encode};
@@ -926,7 +931,7 @@ fn arguments() -> (Vec<u32>, Option<Vec<String>>) {
             _ => {}
         }
     }
-    let spec = spec.unwrap_or_else(|| "0,1000,10000".into());
+    let spec = spec.unwrap_or_else(|| "0,1000".into());
     let mut scales: Vec<u32> = spec
         .split(',')
         .map(|s| {
