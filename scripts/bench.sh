@@ -110,7 +110,7 @@ commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if ! git diff --quiet HEAD 2>/dev/null; then commit="$commit (with uncommitted changes)"; fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
-command="scripts/bench.sh${1:+ $1}"
+command="${EHR_BENCH_NODE_SCALES:+EHR_BENCH_NODE_SCALES=$EHR_BENCH_NODE_SCALES }${EHR_BENCH_SCALES:+EHR_BENCH_SCALES=$EHR_BENCH_SCALES }scripts/bench.sh${1:+ $1}"
 
 mkdir -p "$(dirname "$out")"
 {
