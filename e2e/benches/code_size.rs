@@ -14,7 +14,7 @@ use ehr_client::{
     },
     ContractBundle, EhrClient,
 };
-use ehr_e2e::{contract_bundle, TestNode};
+use ehr_e2e::{contract_bundle, deposit_prices, TestNode};
 use subxt::backend::{legacy::LegacyRpcMethods, rpc::RpcClient};
 use subxt::SubstrateConfig;
 
@@ -62,13 +62,8 @@ async fn main() {
         .unwrap_or("UNIT")
         .to_string();
 
+    let (per_byte, per_item) = deposit_prices(&alice);
     let constants = alice.api().constants();
-    let per_byte = constants
-        .at(&node::constants().contracts().deposit_per_byte())
-        .expect("DepositPerByte");
-    let per_item = constants
-        .at(&node::constants().contracts().deposit_per_item())
-        .expect("DepositPerItem");
     let lockup = constants
         .at(&node::constants()
             .contracts()

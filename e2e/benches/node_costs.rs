@@ -28,7 +28,7 @@ use ehr::{Timestamp, MS_PER_MINUTE};
 use ehr_client::{
     dev_signer, messages, messages::Message, node, to_chain_account, AccountId, EhrClient, Keypair,
 };
-use ehr_e2e::{contract_bundle, now_ms, TestNode};
+use ehr_e2e::{contract_bundle, deposit_prices, now_ms, TestNode};
 use futures::{stream, StreamExt};
 use node::runtime_types::sp_weights::weight_v2::Weight;
 use std::sync::Arc;
@@ -860,7 +860,12 @@ fn unreported_count(results: &[ehr_client::Result<()>]) -> u64 {
 
 /// Funds `accounts` from `funder`, pipelined; returns how many transfers went unreported.
 async fn fund_unchecked(funder: &EhrClient, accounts: &[AccountId]) -> u64 {
-    let results: Vec<_> = stream::iter(accounts)
+    unreported_count(&transfer_funds(funder, accounts).await)
+}
+
+/// Transfers `FUNDS` to each of `accounts` from `funder`, pipelined: each transfer's outcome.
+async fn transfer_funds(funder: &EhrClient, accounts: &[AccountId]) -> Vec<ehr_client::Result<()>> {
+    stream::iter(accounts)
         .map(|account| {
             let transfer = node::tx()
                 .balances()
@@ -869,8 +874,7 @@ async fn fund_unchecked(funder: &EhrClient, accounts: &[AccountId]) -> u64 {
         })
         .buffered(IN_FLIGHT)
         .collect()
-        .await;
-    unreported_count(&results)
+        .await
 }
 
 /// How many succeeded; panics with the first failure.
@@ -883,29 +887,15 @@ fn check_all(what: &str, results: Vec<ehr_client::Result<()>>) -> u64 {
 
 /// Funds `accounts` from `funder`, pipelined.
 async fn fund(funder: &EhrClient, accounts: &[AccountId]) {
-    let results: Vec<_> = stream::iter(accounts)
-        .map(|account| {
-            let transfer = node::tx()
-                .balances()
-                .transfer_keep_alive(MultiAddress::Id(to_chain_account(account)), FUNDS);
-            async move { funder.sign_and_submit(&transfer).await.map(|_| ()) }
-        })
-        .buffered(IN_FLIGHT)
-        .collect()
-        .await;
-    check_all("transfers", results);
+    check_all("transfers", transfer_funds(funder, accounts).await);
 }
 
 /// Reads the node's deposit prices and the weights an extrinsic adds to `gas_required`.
 async fn chain_prices(client: &EhrClient) -> Chain {
-    let constants = client.api().constants();
-    let per_byte = constants
-        .at(&node::constants().contracts().deposit_per_byte())
-        .expect("DepositPerByte");
-    let per_item = constants
-        .at(&node::constants().contracts().deposit_per_item())
-        .expect("DepositPerItem");
-    let weights = constants
+    let (per_byte, per_item) = deposit_prices(client);
+    let weights = client
+        .api()
+        .constants()
         .at(&node::constants().system().block_weights())
         .expect("BlockWeights");
     let base = weights.per_class.normal.base_extrinsic;

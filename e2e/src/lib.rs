@@ -183,3 +183,20 @@ pub async fn registered_patients_from(
     assert!(registered.iter().all(Result::is_ok), "{registered:?}");
     patients
 }
+
+/// The node's storage deposit prices: (per byte, per item), in planck.
+///
+/// # Panics
+/// If the node's metadata lacks the `Contracts` constants.
+pub fn deposit_prices(client: &ehr_client::EhrClient) -> (u128, u128) {
+    let constants = client.api().constants();
+    let contracts = ehr_client::node::constants().contracts();
+    (
+        constants
+            .at(&contracts.deposit_per_byte())
+            .expect("DepositPerByte"),
+        constants
+            .at(&contracts.deposit_per_item())
+            .expect("DepositPerItem"),
+    )
+}
