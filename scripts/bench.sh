@@ -37,7 +37,7 @@ if [[ $mode == full ]]; then
   node_scales=${EHR_BENCH_NODE_SCALES:-0,20}
   scales=${EHR_BENCH_SCALES:-0,100,10000,100000}
   profile=(--profile bench)
-  bookings=500 in_flight=25
+  bookings=500 in_flight=25 desk_bookings=250
   doc_sizes=1,100
   out=docs/benchmarks.md
 else
@@ -45,7 +45,7 @@ else
   scales=0,50
   # The dev profile: the e2e and client crates are compiled for the tests already.
   profile=(--profile dev)
-  bookings=40 in_flight=10
+  bookings=40 in_flight=10 desk_bookings=20
   doc_sizes=1,4
   out=$cache/benchmarks-smoke.md
 fi
@@ -96,6 +96,10 @@ cargo bench "${profile[@]}" -p ehr-e2e --locked --bench code_size >"$work/code_s
 step "(4) client throughput: $bookings bookings, $in_flight in flight"
 cargo bench "${profile[@]}" -p ehr-e2e --locked --bench throughput -- "$bookings" "$in_flight" \
   >"$work/throughput.md"
+
+step "(4b) signers and a node restart: $desk_bookings bookings per signer"
+cargo bench "${profile[@]}" -p ehr-e2e --locked --bench signers -- "$desk_bookings" \
+  >"$work/signers.md"
 
 step "(5) document pipeline: $doc_sizes MiB"
 cargo bench "${profile[@]}" -p ehr-client --locked --bench documents -- --sizes-mib "$doc_sizes" \
@@ -185,6 +189,13 @@ goes, from the client's tracing spans. On this 2-core machine the node runs ever
 twice in (b), once for the dry-run and once in the block, and once in (d).
 
 $(cat "$work/throughput.md")
+
+### Many signers, and a node restart
+
+\`SignerPool\` (\`e2e/benches/signers.rs\`): bookings per second as the same front-desk batch is
+spread over 1, 2 and 4 signers, and how long a node restart mid-batch holds it up.
+
+$(cat "$work/signers.md")
 
 ## 5. Document pipeline
 

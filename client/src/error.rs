@@ -22,9 +22,34 @@ pub enum ClientError {
     /// balance, ...): `Pallet::Error` and its docs.
     #[error("dispatch error: {0}")]
     Dispatch(String),
-    /// The transaction pool rejected or dropped the transaction.
+    /// The node refused the transaction outright: it never entered the pool, and its nonce
+    /// is free again.
     #[error("transaction rejected: {0}")]
     Rejected(String),
+    /// The transaction was not included and the chain proves it never will be: its era
+    /// ended, another transaction used its nonce, or the node refuses it now. Nothing it
+    /// would have done happened; it is safe to build and submit it anew.
+    #[error("transaction {extrinsic_hash:?} (nonce {nonce}) was not included and never will be: {reason}")]
+    NotIncluded {
+        /// The transaction's hash.
+        extrinsic_hash: subxt::utils::H256,
+        /// The signer's nonce it carried.
+        nonce: u64,
+        /// How the client knows.
+        reason: String,
+    },
+    /// What became of the transaction is not known: it was submitted, then the node could
+    /// not be reached or did not decide within [`Options::settle_for`](crate::Options::settle_for).
+    /// It may still be included (until its era ends): look for its hash before building it anew.
+    #[error("transaction {extrinsic_hash:?} (nonce {nonce}) is unsettled, it may still be included: {reason}")]
+    Unsettled {
+        /// The transaction's hash.
+        extrinsic_hash: subxt::utils::H256,
+        /// The signer's nonce it carried.
+        nonce: u64,
+        /// Why the client could not settle it.
+        reason: String,
+    },
     /// Bytes from the chain did not decode as the expected type.
     #[error("could not decode {what}: {reason}")]
     Decode {
@@ -74,7 +99,17 @@ impl From<subxt::Error> for ClientError {
             // The node answers a bad or stale nonce and a full pool with an RPC error.
             Error::Rpc(subxt::error::RpcError::ClientError(err)) => {
                 let text = err.to_string();
-                if text.contains("Invalid Transaction") || text.contains("Priority is too low") {
+                // The pool's own answers (codes 1010 to 1016 of the `author` RPC).
+                const POOL_ANSWERS: [&str; 7] = [
+                    "Invalid Transaction",
+                    "Unknown Transaction Validity",
+                    "Transaction is temporarily banned",
+                    "Transaction Already Imported",
+                    "Priority is too low",
+                    "Cycle Detected",
+                    "Immediately Dropped",
+                ];
+                if POOL_ANSWERS.iter().any(|answer| text.contains(answer)) {
                     ClientError::Rejected(text)
                 } else {
                     ClientError::Transport(text)

@@ -38,12 +38,15 @@
 pub mod accounts;
 mod bundle;
 mod client;
+mod connection;
 pub mod documents;
 mod error;
 pub mod events;
 pub mod messages;
 pub mod node;
 pub mod privacy;
+pub mod signer_pool;
+pub mod submission;
 pub mod vault;
 
 pub use accounts::{
@@ -52,7 +55,7 @@ pub use accounts::{
 };
 pub use bundle::ContractBundle;
 pub use client::{
-    decode_message_result, Deployment, DryRun, EhrClient, Finality, Options, Submitted,
+    decode_message_result, Deployment, DryRun, EhrClient, FaultCounts, Finality, Options, Submitted,
 };
 /// The contract crate: its types ([`ehr::Appointment`], [`ehr::Doctor`], ...) and
 /// [`ehr::Error`] are the client's.
@@ -60,6 +63,8 @@ pub use ehr;
 pub use error::{contract_error_text, ClientError, Result};
 pub use events::EhrEvent;
 pub use ink::primitives::AccountId;
+pub use signer_pool::SignerPool;
+pub use submission::{Included, Submission};
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;
 pub use vault::{DocumentSource, DocumentVault, IpfsBackend};

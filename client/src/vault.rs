@@ -555,6 +555,7 @@ impl DocumentVault<'_> {
             events: rotated.events,
             block_hash: rotated.block_hash,
             extrinsic_hash: rotated.extrinsic_hash,
+            nonce: rotated.nonce,
             gas_limit: rotated.gas_limit,
             storage_deposit_limit: rotated.storage_deposit_limit,
         })

@@ -7,91 +7,121 @@
 //!
 //! The node binary is `$CONTRACTS_NODE`, or `substrate-contracts-node` on `PATH`.
 
+pub mod batch;
 pub mod cast;
+pub mod proxy;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A `substrate-contracts-node --dev --tmp` on 127.0.0.1, stopped when dropped.
+/// How a [`TestNode`] runs.
+#[derive(Debug, Clone, Default)]
+pub struct NodeOptions {
+    /// Keep the chain in a directory of its own (deleted with the node) so that
+    /// [`TestNode::restart`] comes back to the same chain; `false` runs `--tmp`.
+    pub persistent: bool,
+    /// Peers to sync from (`--bootnodes`), e.g. [`TestNode::p2p_address`] of another node.
+    pub bootnodes: Vec<String>,
+}
+
+/// A `substrate-contracts-node --dev` on 127.0.0.1, stopped when dropped.
 pub struct TestNode {
     child: Child,
     port: u16,
-    _log: tempfile::NamedTempFile,
+    p2p_port: u16,
+    options: NodeOptions,
+    base_path: Option<tempfile::TempDir>,
+    log: tempfile::NamedTempFile,
 }
 
 /// What the node logs once its RPC server listens.
 const RPC_READY: &str = "Running JSON-RPC server: addr=127.0.0.1:";
 
+/// The dev chain's fixed network key (`--node-key`), so peers can name the node.
+const NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+/// The peer id of [`NODE_KEY`].
+const NODE_PEER_ID: &str = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port on 127.0.0.1")
+}
+
 impl TestNode {
-    /// Starts a node on a free port and waits until it says its RPC server listens there.
-    /// Another test may take the same free port first; then this node exits and the start is
-    /// tried again on another port (a bare TCP check could reach the other test's node).
+    /// Starts a node with a fresh temporary chain on a free port and waits until it says its
+    /// RPC server listens there. Another test may take the same free port first; then this
+    /// node exits and the start is tried again on another port (a bare TCP check could reach
+    /// the other test's node).
     ///
     /// # Panics
     /// If the node binary cannot be started or does not listen within 60 s.
     pub fn start() -> TestNode {
+        Self::start_with(NodeOptions::default())
+    }
+
+    /// [`start`](Self::start) with `options`.
+    ///
+    /// # Panics
+    /// As [`start`](Self::start).
+    pub fn start_with(options: NodeOptions) -> TestNode {
+        let base_path = options
+            .persistent
+            .then(|| tempfile::tempdir().expect("a directory for the chain"));
         let mut last_log = String::new();
         for _ in 0..5 {
-            match Self::try_start() {
-                Ok(node) => return node,
+            let log = tempfile::NamedTempFile::new().expect("a temporary log file");
+            let (port, p2p_port) = (free_port(), free_port());
+            match spawn(&options, base_path.as_ref(), port, p2p_port, &log) {
+                Ok(child) => {
+                    return TestNode {
+                        child,
+                        port,
+                        p2p_port,
+                        options,
+                        base_path,
+                        log,
+                    }
+                }
                 Err(log) => last_log = log,
             }
         }
         panic!("the node did not start in five tries; its last log:\n{last_log}");
     }
 
-    fn try_start() -> Result<TestNode, String> {
-        let binary =
-            std::env::var("CONTRACTS_NODE").unwrap_or_else(|_| "substrate-contracts-node".into());
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map(|address| address.port())
-            .expect("a free port on 127.0.0.1");
-        let log = tempfile::NamedTempFile::new().expect("a temporary log file");
-        let child = Command::new(&binary)
-            .args(["--dev", "--tmp", "--rpc-port", &port.to_string()])
-            .args([
-                "--rpc-max-connections",
-                "1000",
-                "--no-prometheus",
-                "--no-telemetry",
-            ])
-            .stdout(Stdio::null())
-            .stderr(log.reopen().expect("the log file"))
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {binary} (run scripts/setup.sh): {err}"));
-        let mut node = TestNode {
-            child,
-            port,
-            _log: log,
-        };
-        let ready = format!("{RPC_READY}{port}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let text = std::fs::read_to_string(node._log.path()).unwrap_or_default();
-            if text.contains(&ready) {
-                break;
+    /// Kills the node (SIGKILL: no clean shutdown, as in a crash) and starts it again on the
+    /// same ports and, if [`NodeOptions::persistent`], the same chain.
+    ///
+    /// # Panics
+    /// If it does not listen again within a minute.
+    pub fn restart(&mut self) {
+        self.stop();
+        let mut last_log = String::new();
+        for _ in 0..20 {
+            let log = tempfile::NamedTempFile::new().expect("a temporary log file");
+            match spawn(
+                &self.options,
+                self.base_path.as_ref(),
+                self.port,
+                self.p2p_port,
+                &log,
+            ) {
+                Ok(child) => {
+                    self.child = child;
+                    self.log = log;
+                    return;
+                }
+                // The port may still be held for a moment after the kill.
+                Err(log) => {
+                    last_log = log;
+                    std::thread::sleep(Duration::from_millis(500));
+                }
             }
-            if let Ok(Some(_)) = node.child.try_wait() {
-                return Err(text);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{binary} did not listen on {port}:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
         }
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "{binary} did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(node)
+        panic!("the node did not restart; its last log:\n{last_log}");
     }
 
     /// The node's WebSocket URL.
@@ -99,11 +129,93 @@ impl TestNode {
         format!("ws://127.0.0.1:{}", self.port)
     }
 
+    /// The node's RPC port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The node's peer-to-peer address, for another node's [`NodeOptions::bootnodes`].
+    pub fn p2p_address(&self) -> String {
+        format!("/ip4/127.0.0.1/tcp/{}/p2p/{NODE_PEER_ID}", self.p2p_port)
+    }
+
+    /// What the node logged since it (re)started.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
     /// Stops the node now.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts the node binary and waits until its RPC server listens on `port`; the log so far
+/// if it exits first.
+fn spawn(
+    options: &NodeOptions,
+    base_path: Option<&tempfile::TempDir>,
+    port: u16,
+    p2p_port: u16,
+    log: &tempfile::NamedTempFile,
+) -> Result<Child, String> {
+    let binary =
+        std::env::var("CONTRACTS_NODE").unwrap_or_else(|_| "substrate-contracts-node".into());
+    let mut command = Command::new(&binary);
+    command.arg("--dev");
+    match base_path {
+        Some(dir) => command.arg("--base-path").arg(dir.path()),
+        None => command.arg("--tmp"),
+    };
+    if options.bootnodes.is_empty() {
+        command.args(["--node-key", NODE_KEY]);
+    } else {
+        command.arg("--bootnodes").args(&options.bootnodes);
+    }
+    let mut child = command
+        .args(["--rpc-port", &port.to_string()])
+        .args(["--port", &p2p_port.to_string()])
+        .args([
+            "--rpc-max-connections",
+            "1000",
+            "--no-prometheus",
+            "--no-telemetry",
+            "--no-mdns",
+        ])
+        .stdout(Stdio::null())
+        .stderr(log.reopen().expect("the log file"))
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {binary} (run scripts/setup.sh): {err}"));
+    let ready = format!("{RPC_READY}{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+        if text.contains(&ready) {
+            break;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            return Err(text);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{binary} did not listen on {port} within 60 s:\n{text}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{binary} did not accept connections on {port}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(child)
 }
 
 impl Drop for TestNode {
@@ -199,4 +311,24 @@ pub fn deposit_prices(client: &ehr_client::EhrClient) -> (u128, u128) {
             .at(&contracts.deposit_per_item())
             .expect("DepositPerItem"),
     )
+}
+
+/// Alice's client on `url` with `options`, with a fresh contract deployed from
+/// [`contract_bundle`].
+///
+/// # Panics
+/// If connecting or deploying fails.
+pub async fn deployed(url: &str, options: ehr_client::Options) -> ehr_client::EhrClient {
+    let mut alice = ehr_client::EhrClient::connect_with(
+        url,
+        ehr_client::dev_signer("//Alice").unwrap(),
+        options,
+    )
+    .await
+    .expect("connecting works");
+    alice
+        .deploy_bundle(contract_bundle())
+        .await
+        .expect("deploying works");
+    alice
 }

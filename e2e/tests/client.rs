@@ -366,7 +366,7 @@ async fn refused_calls_return_typed_errors_and_submit_nothing() {
 #[tokio::test]
 async fn bad_input_and_lost_connections_are_errors_not_panics() {
     let mut node = TestNode::start();
-    let mut cast = deploy(&node).await;
+    let cast = deploy(&node).await;
 
     // a bundle whose code does not match its hash
     let bundle = std::fs::read_to_string(contract_bundle()).unwrap();
@@ -390,9 +390,21 @@ async fn bad_input_and_lost_connections_are_errors_not_panics() {
         Err(ClientError::InvalidInput(_))
     ));
 
-    // the node goes away
+    // the node goes away, and does not come back within the client's reconnection time
+    let mut alice = EhrClient::connect_with(
+        &node.url(),
+        dev_signer("//Alice").unwrap(),
+        Options {
+            timeout: Duration::from_secs(5),
+            reconnect_for: Duration::from_secs(2),
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap()
+    .attach(cast.alice.contract().unwrap().clone());
     node.stop();
-    let lost = cast.alice.admin().await;
+    let lost = alice.admin().await;
     assert!(
         matches!(
             lost,
@@ -400,7 +412,7 @@ async fn bad_input_and_lost_connections_are_errors_not_panics() {
         ),
         "{lost:?}"
     );
-    let gone = cast.alice.deploy_bundle(contract_bundle()).await;
+    let gone = alice.deploy_bundle(contract_bundle()).await;
     assert!(gone.is_err());
     let unreachable = EhrClient::connect_with(
         &node.url(),

@@ -1,7 +1,9 @@
 //! Where encrypted blobs live: IPFS blocks on the local disk, served to and fetched from other
-//! nodes over the IPFS **trustless gateway** protocol (`GET /ipfs/{cid}?format=raw`, answered
-//! with `application/vnd.ipld.raw`), which Kubo and public gateways speak too. Every block
-//! fetched is checked against its CID before it is kept or used.
+//! nodes over the IPFS [**trustless gateway**](https://specs.ipfs.tech/http-gateways/trustless-gateway/)
+//! protocol (`GET /ipfs/{cid}` with `Accept: application/vnd.ipld.raw` or `?format=raw`,
+//! answered with the block as `application/vnd.ipld.raw`), which Kubo and public gateways
+//! speak too. Every block fetched is checked against its CID before it is kept or used; a
+//! peer that lies or does not answer in time is passed over for the next one.
 //!
 //! - [`FsBlockStore`]: the embedded default, a directory of blocks named by CID (no daemon).
 //! - [`GatewayServer`]: serves a store's blocks on 127.0.0.1 (or any address) to other nodes.
@@ -194,8 +196,13 @@ impl GatewayServer {
                     scope.spawn(|| loop {
                         match serving.recv() {
                             Ok(request) => {
-                                let response =
-                                    gateway_response(&store, request.method(), request.url());
+                                let response = gateway_response(
+                                    &store,
+                                    request.method(),
+                                    request.url(),
+                                    request.headers(),
+                                );
+                                // tiny_http leaves the body out of answers to HEAD.
                                 let _ = request.respond(response);
                             }
                             // `Drop` unblocks each worker once after setting the flag; any
@@ -245,39 +252,93 @@ impl Drop for GatewayServer {
     }
 }
 
+/// The media type of a single raw block.
+const RAW_BLOCK: &str = "application/vnd.ipld.raw";
+
+/// Whether the request asks for a raw block: `?format=raw`, or `application/vnd.ipld.raw`
+/// among the `Accept` header's media types (parameters such as `;q=` ignored).
+fn wants_raw_block(query: &str, headers: &[tiny_http::Header]) -> bool {
+    query.split('&').any(|pair| pair == "format=raw")
+        || headers
+            .iter()
+            .filter(|header| header.field.equiv("Accept"))
+            .flat_map(|header| header.value.as_str().split(','))
+            .any(|media| media.split(';').next().map(str::trim) == Some(RAW_BLOCK))
+}
+
+/// The bytes of block `cid`: inline for an identity CID (such as the `bafkqaaa` probe, the
+/// empty block), otherwise from the store.
+fn block_bytes(store: &FsBlockStore, cid: &Cid) -> Result<Vec<u8>, DocumentError> {
+    const IDENTITY: u64 = 0x00;
+    if cid.hash().code() == IDENTITY {
+        return Ok(cid.hash().digest().to_vec());
+    }
+    store.read(cid)
+}
+
+/// Answers one request as the trustless gateway specification says for raw blocks.
 fn gateway_response(
     store: &FsBlockStore,
     method: &tiny_http::Method,
     url: &str,
+    headers: &[tiny_http::Header],
 ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let header = |field: &str, value: &str| {
+        tiny_http::Header::from_bytes(field.as_bytes(), value.as_bytes())
+            .expect("header names and values are ASCII")
+    };
     let text = |status: u16, body: &str| {
-        tiny_http::Response::from_string(body.to_string()).with_status_code(status)
+        tiny_http::Response::from_string(body.to_string())
+            .with_status_code(status)
+            .with_header(header("X-Content-Type-Options", "nosniff"))
     };
     if !matches!(method, tiny_http::Method::Get | tiny_http::Method::Head) {
-        return text(405, "only GET and HEAD");
+        return text(405, "only GET and HEAD").with_header(header("Allow", "GET, HEAD"));
     }
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let Some(cid) = path.strip_prefix("/ipfs/") else {
         return text(404, "not found");
     };
-    if !query.split('&').any(|pair| pair == "format=raw") {
-        return text(406, "this gateway serves single blocks: add ?format=raw");
-    }
     let Ok(cid) = cid.trim_end_matches('/').parse::<Cid>() else {
         return text(400, "not a CID");
     };
-    match store.read(&cid) {
-        Ok(bytes) => {
-            let header = tiny_http::Header::from_bytes(
-                &b"Content-Type"[..],
-                &b"application/vnd.ipld.raw"[..],
-            )
-            .expect("a valid header");
-            tiny_http::Response::from_data(bytes).with_header(header)
-        }
-        Err(DocumentError::BlockNotFound(_)) => text(404, "block not found"),
-        Err(_) => text(500, "block unreadable"),
+    if !wants_raw_block(query, headers) {
+        return text(
+            406,
+            "this trustless gateway serves single blocks: send Accept: application/vnd.ipld.raw",
+        )
+        .with_header(header("Vary", "Accept"));
     }
+    let etag = format!("\"{cid}.raw\"");
+    let bytes = match block_bytes(store, &cid) {
+        Ok(bytes) => bytes,
+        Err(DocumentError::BlockNotFound(_)) => return text(404, "block not found"),
+        Err(_) => return text(500, "block unreadable"),
+    };
+    let unchanged = headers
+        .iter()
+        .filter(|h| h.field.equiv("If-None-Match"))
+        .flat_map(|h| h.value.as_str().split(','))
+        .any(|tag| tag.trim() == etag || tag.trim() == "*");
+    let response = if unchanged {
+        tiny_http::Response::from_data(Vec::new()).with_status_code(304)
+    } else {
+        tiny_http::Response::from_data(bytes)
+            .with_header(header("Content-Type", RAW_BLOCK))
+            .with_header(header(
+                "Content-Disposition",
+                &format!("attachment; filename=\"{cid}.bin\""),
+            ))
+    };
+    response
+        .with_header(header("Etag", &etag))
+        .with_header(header("X-Content-Type-Options", "nosniff"))
+        .with_header(header("X-Ipfs-Path", &format!("/ipfs/{cid}")))
+        .with_header(header(
+            "Cache-Control",
+            "public, max-age=29030400, immutable",
+        ))
+        .with_header(header("Vary", "Accept"))
 }
 
 /// A local store that fetches the blocks it lacks from peers' trustless gateways (in order),
@@ -300,11 +361,11 @@ impl PeerBlockSource {
     }
 
     fn fetch(&self, peer: &str, cid: &Cid) -> Result<Vec<u8>, DocumentError> {
-        let url = format!("{}/ipfs/{cid}?format=raw", peer.trim_end_matches('/'));
+        let url = format!("{}/ipfs/{cid}", peer.trim_end_matches('/'));
         let response = self
             .agent
             .get(&url)
-            .set("Accept", "application/vnd.ipld.raw")
+            .set("Accept", RAW_BLOCK)
             .call()
             .map_err(|err| match err {
                 ureq::Error::Status(404, _) => DocumentError::BlockNotFound(cid.to_string()),
@@ -352,12 +413,13 @@ impl BlockSource for PeerBlockSource {
         }
         let mut last_error = DocumentError::BlockNotFound(cid.to_string());
         for peer in &self.peers {
-            match self.fetch(peer, cid) {
-                Ok(bytes) => {
-                    // `write` checks the bytes against the CID: a lying peer is an error.
-                    self.local.write(cid, &bytes)?;
-                    return Ok(bytes);
-                }
+            // A peer that does not answer within the agent's time-out, or whose bytes do not
+            // hash to the CID (`write` checks), is passed over for the next one.
+            match self
+                .fetch(peer, cid)
+                .and_then(|bytes| self.local.write(cid, &bytes).map(|()| bytes))
+            {
+                Ok(bytes) => return Ok(bytes),
                 Err(err) => last_error = err,
             }
         }

@@ -485,3 +485,169 @@ fn sealed_reason_opens_only_for_the_patient() {
         ));
     }
 }
+
+/// A store holding one raw block, served by a gateway: (gateway, the block's CID, its bytes).
+fn served_block(dir: &std::path::Path) -> (GatewayServer, cid::Cid, Vec<u8>) {
+    let store = FsBlockStore::open(dir.join("served")).unwrap();
+    let bytes = test_bytes(3 * KIB);
+    let cid = crate::documents::unixfs::block_cid(crate::documents::unixfs::RAW_CODEC, &bytes);
+    store.write(&cid, &bytes).unwrap();
+    (
+        GatewayServer::start(store, "127.0.0.1:0").unwrap(),
+        cid,
+        bytes,
+    )
+}
+
+fn header(response: &ureq::Response, name: &str) -> String {
+    response.header(name).unwrap_or_default().to_string()
+}
+
+#[test]
+fn gateway_serves_raw_blocks_by_accept_header_works() {
+    // given a gateway serving one block
+    let dir = tempfile::tempdir().unwrap();
+    let (gateway, cid, bytes) = served_block(dir.path());
+    // when a client asks with the Accept header alone (as the trustless gateway spec says)
+    let response = ureq::get(&format!("{}/ipfs/{cid}", gateway.url()))
+        .set("Accept", "application/vnd.ipld.raw")
+        .call()
+        .unwrap();
+    // then it gets the block with the headers the specification requires
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "Content-Type"),
+        "application/vnd.ipld.raw"
+    );
+    assert_eq!(
+        header(&response, "Content-Disposition"),
+        format!("attachment; filename=\"{cid}.bin\"")
+    );
+    assert_eq!(header(&response, "Etag"), format!("\"{cid}.raw\""));
+    assert_eq!(header(&response, "X-Content-Type-Options"), "nosniff");
+    assert!(header(&response, "Cache-Control").contains("immutable"));
+    let mut body = Vec::new();
+    response.into_reader().read_to_end(&mut body).unwrap();
+    assert_eq!(body, bytes);
+    // and with a weighted list of media types, or ?format=raw, the same
+    let weighted = ureq::get(&format!("{}/ipfs/{cid}", gateway.url()))
+        .set(
+            "Accept",
+            "application/vnd.ipld.car;q=0.5, application/vnd.ipld.raw;q=0.9",
+        )
+        .call()
+        .unwrap();
+    assert_eq!(weighted.status(), 200);
+    let by_query = ureq::get(&format!("{}/ipfs/{cid}?format=raw", gateway.url()))
+        .call()
+        .unwrap();
+    assert_eq!(
+        header(&by_query, "Content-Type"),
+        "application/vnd.ipld.raw"
+    );
+}
+
+#[test]
+fn gateway_head_and_conditional_requests_work() {
+    // given a gateway serving one block
+    let dir = tempfile::tempdir().unwrap();
+    let (gateway, cid, bytes) = served_block(dir.path());
+    let url = format!("{}/ipfs/{cid}", gateway.url());
+    // when asked with HEAD, then the headers come without the body
+    let head = ureq::head(&url)
+        .set("Accept", "application/vnd.ipld.raw")
+        .call()
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(header(&head, "Content-Length"), bytes.len().to_string());
+    assert_eq!(header(&head, "Etag"), format!("\"{cid}.raw\""));
+    let mut body = Vec::new();
+    head.into_reader().read_to_end(&mut body).unwrap();
+    assert!(body.is_empty());
+    // when asked again with the Etag it has, then 304 and no body
+    let again = ureq::get(&url)
+        .set("Accept", "application/vnd.ipld.raw")
+        .set("If-None-Match", &format!("\"{cid}.raw\""))
+        .call()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
+
+#[test]
+fn gateway_probe_block_works() {
+    // given a gateway with an empty store
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsBlockStore::open(dir.path().join("empty")).unwrap();
+    let gateway = GatewayServer::start(store, "127.0.0.1:0").unwrap();
+    // when a client probes it with the empty identity block, as the spec's clients do
+    let response = ureq::get(&format!("{}/ipfs/bafkqaaa", gateway.url()))
+        .set("Accept", "application/vnd.ipld.raw")
+        .call()
+        .unwrap();
+    // then it answers 200 with an empty raw block
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "Content-Type"),
+        "application/vnd.ipld.raw"
+    );
+    let mut body = Vec::new();
+    response.into_reader().read_to_end(&mut body).unwrap();
+    assert!(body.is_empty());
+}
+
+#[test]
+fn gateway_without_raw_format_fails() {
+    // given a gateway serving one block
+    let dir = tempfile::tempdir().unwrap();
+    let (gateway, cid, _) = served_block(dir.path());
+    // when a browser-like client asks without naming the raw format
+    let refused = ureq::get(&format!("{}/ipfs/{cid}", gateway.url()))
+        .set("Accept", "text/html,*/*")
+        .call();
+    // then 406 Not Acceptable, and unknown blocks are 404, bad CIDs 400, POST 405
+    assert!(matches!(refused, Err(ureq::Error::Status(406, _))));
+    let missing = ureq::get(&format!(
+        "{}/ipfs/{}",
+        gateway.url(),
+        crate::documents::unixfs::block_cid(crate::documents::unixfs::RAW_CODEC, b"absent")
+    ))
+    .set("Accept", "application/vnd.ipld.raw")
+    .call();
+    assert!(matches!(missing, Err(ureq::Error::Status(404, _))));
+    let bad = ureq::get(&format!("{}/ipfs/not-a-cid", gateway.url()))
+        .set("Accept", "application/vnd.ipld.raw")
+        .call();
+    assert!(matches!(bad, Err(ureq::Error::Status(400, _))));
+    let post = ureq::post(&format!("{}/ipfs/{cid}", gateway.url())).call();
+    assert!(matches!(post, Err(ureq::Error::Status(405, _))));
+}
+
+#[test]
+fn lying_or_silent_peer_is_passed_over_works() {
+    // given a peer that answers every request with the wrong bytes, one that never answers,
+    // and an honest one, asked in that order
+    let dir = tempfile::tempdir().unwrap();
+    let (honest, cid, bytes) = served_block(dir.path());
+    let liar_dir = dir.path().join("liar");
+    let liar_store = FsBlockStore::open(&liar_dir).unwrap();
+    // the liar keeps other bytes under the block's name (written behind the store's back)
+    std::fs::write(
+        liar_store.dir().join("blocks").join(cid.to_string()),
+        b"not it",
+    )
+    .unwrap();
+    let liar = GatewayServer::start(liar_store, "127.0.0.1:0").unwrap();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    let local = FsBlockStore::open(dir.path().join("local")).unwrap();
+    let mut source = PeerBlockSource::new(
+        local.clone(),
+        vec![liar.url(), silent_url, honest.url()],
+        Duration::from_millis(500),
+    );
+    // when the block is fetched
+    let fetched = source.get_block(&cid).unwrap();
+    // then it comes from the honest peer, checked, and is kept
+    assert_eq!(fetched, bytes);
+    assert!(local.has(&cid));
+}

@@ -1,0 +1,487 @@
+//! Submitting a signed transaction exactly once.
+//!
+//! Every transaction the client signs has an identity it can find again: the signer, the
+//! nonce the client gave it, its extrinsic hash, and the block its era starts at (transactions
+//! are mortal, [`Options::mortality`](crate::Options::mortality) blocks). The fast path
+//! watches it into a block. When that fails in any way (the connection drops, the node
+//! restarts and forgets its pool, the node stops reporting the status, a time-out) the
+//! client **settles** it from the chain itself:
+//!
+//! 1. reconnect if the node does not answer (bounded back-off);
+//! 2. look for the extrinsic hash in every block from its era's start to the head: found
+//!    means included, once, with its events;
+//! 3. not found, and the signer's nonce on chain has passed its nonce: another transaction
+//!    used the nonce, so this one can never be included;
+//! 4. not found, and the head is past the era's end: it can never be included;
+//! 5. otherwise submit the **same bytes** again (same nonce, so a second inclusion is
+//!    impossible) and check again a moment later.
+//!
+//! Each transaction ends with one typed outcome: included (with its events, or with the
+//! dispatch error it failed with), [`ClientError::NotIncluded`] (proven never to be included),
+//! or [`ClientError::Unsettled`] (still unknown after
+//! [`Options::settle_for`](crate::Options::settle_for): it may yet be included).
+
+use crate::connection::{Api, Link};
+use crate::{ClientError, EhrClient, Finality, Result};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use subxt::{
+    blocks::ExtrinsicEvents,
+    config::DefaultExtrinsicParamsBuilder,
+    tx::{SubmittableExtrinsic, TxProgress, TxStatus},
+    utils::H256,
+    SubstrateConfig,
+};
+use tracing::Instrument;
+
+/// How often a transaction being settled is looked for again.
+const SETTLE_POLL: Duration = Duration::from_millis(500);
+
+/// How far below the best block transactions are made mortal from (see
+/// [`EhrClient::recent_block`]).
+const BIRTH_DEPTH: u32 = 8;
+
+/// Blocks whose extrinsic hashes are remembered while settling (the oldest are forgotten).
+const REMEMBERED_BLOCKS: usize = 4096;
+
+/// A signed transaction the client can find again.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// The extrinsic's hash (BLAKE2b-256 of its bytes).
+    pub extrinsic_hash: H256,
+    /// The signer's nonce it carries: at most one transaction per nonce is ever included.
+    pub nonce: u64,
+    /// The block its era starts from; it cannot be included before.
+    pub birth: u32,
+    /// The first block number at which it can no longer be included.
+    pub death: u32,
+    bytes: Vec<u8>,
+}
+
+/// A transaction included in a block.
+#[derive(Debug)]
+pub struct Included {
+    /// The block that includes it.
+    pub block_hash: H256,
+    /// The transaction's hash.
+    pub extrinsic_hash: H256,
+    /// The nonce it used.
+    pub nonce: u64,
+    /// How many times the same bytes were submitted again while settling (0 on the fast path).
+    pub resubmissions: u32,
+    /// The extrinsic's events.
+    pub events: ExtrinsicEvents<SubstrateConfig>,
+}
+
+/// The extrinsic hashes of recent blocks, by number, shared by the clients of a connection.
+/// Forgotten on reconnect: a node that restarted may have lost its last blocks and built
+/// others under the same numbers.
+#[derive(Default)]
+pub(crate) struct BlockIndex {
+    generation: u64,
+    blocks: BTreeMap<u32, (H256, Vec<H256>)>,
+}
+
+enum Settled {
+    Included(Included),
+    Never(String),
+    Pending,
+}
+
+impl EhrClient {
+    /// Signs `call` with the signer's next nonce, mortal from a recent best block.
+    pub(crate) async fn sign<Call: subxt::tx::TxPayload>(&self, call: &Call) -> Result<Submission> {
+        let (birth, birth_hash) = self.recent_block().await?;
+        let nonce = self.take_nonce().await?;
+        // A power of two no longer than the runtime keeps block hashes for.
+        let api = self.connection.link().api.clone();
+        let kept = api
+            .constants()
+            .at(&crate::node::constants().system().block_hash_count())
+            .unwrap_or(250);
+        let period = self.options.mortality.min(u64::from(kept)).clamp(4, 65_536);
+        let period = if period.is_power_of_two() {
+            period
+        } else {
+            period.next_power_of_two() / 2
+        };
+        let mut params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce);
+        let death = match birth_hash {
+            Some(hash) => {
+                params = params.mortal_unchecked(u64::from(birth), hash, period);
+                birth.saturating_add(u32::try_from(period).unwrap_or(u32::MAX))
+            }
+            // A chain still at genesis: immortal (the only case).
+            None => u32::MAX,
+        };
+        let params = params.build();
+        let signed = api.tx().create_signed_offline(call, &self.signer, params)?;
+        Ok(Submission {
+            extrinsic_hash: signed.hash(),
+            nonce,
+            birth,
+            death,
+            bytes: signed.into_encoded(),
+        })
+    }
+
+    /// Submits a signed transaction and waits until it is included
+    /// ([`Options::finality`](crate::Options::finality)), settling it from the chain if the
+    /// fast path fails; see the [module docs](self).
+    ///
+    /// # Errors
+    /// `Dispatch` if it was included and failed; `Rejected` if the node refused it outright
+    /// (it never entered the pool); `NotIncluded`; `Unsettled`; `Transport` if the node
+    /// cannot be reached again.
+    pub async fn submit_signed(&self, submission: &Submission) -> Result<Included> {
+        let link = self.connection.link();
+        let timeout = self.options.timeout;
+        let api = link.api.clone();
+        let sent = tokio::time::timeout(
+            timeout,
+            SubmittableExtrinsic::from_bytes(api, submission.bytes.clone()).submit_and_watch(),
+        )
+        .instrument(tracing::debug_span!("send"))
+        .await;
+        let progress = match sent {
+            Ok(Ok(progress)) => progress,
+            Ok(Err(err)) => match ClientError::from(err) {
+                // Refused outright: it never entered the pool, its nonce is free again.
+                ClientError::Rejected(reason) if !still_possible(&reason) => {
+                    tracing::debug!(nonce = submission.nonce, %reason, "rejected");
+                    self.forget_nonce().await;
+                    return Err(ClientError::Rejected(reason));
+                }
+                other => return self.settle(submission, other.to_string()).await,
+            },
+            Err(_) => {
+                return self
+                    .settle(
+                        submission,
+                        format!("no answer to the submission within {timeout:?}"),
+                    )
+                    .await
+            }
+        };
+        let watched = tokio::time::timeout(timeout, watch(progress, self.options.finality))
+            .instrument(tracing::debug_span!("in_block"))
+            .await;
+        let why = match watched {
+            Ok(Ok(in_block)) => {
+                let events = tokio::time::timeout(timeout, in_block.wait_for_success())
+                    .instrument(tracing::debug_span!("events"))
+                    .await;
+                match events {
+                    Ok(Ok(events)) => {
+                        return Ok(Included {
+                            block_hash: in_block.block_hash(),
+                            extrinsic_hash: submission.extrinsic_hash,
+                            nonce: submission.nonce,
+                            resubmissions: 0,
+                            events,
+                        });
+                    }
+                    Ok(Err(subxt::Error::Runtime(dispatch))) => {
+                        return Err(ClientError::Dispatch(dispatch.to_string()))
+                    }
+                    Ok(Err(err)) => err.to_string(),
+                    Err(_) => format!("no events within {timeout:?}"),
+                }
+            }
+            Ok(Err(why)) => why,
+            Err(_) => format!("no inclusion reported within {timeout:?}"),
+        };
+        self.settle(submission, why).await
+    }
+
+    /// Finds out from the chain what became of `submission`, submitting the same bytes again
+    /// while it is neither included nor impossible.
+    #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(nonce = submission.nonce, why = %why))]
+    async fn settle(&self, submission: &Submission, why: String) -> Result<Included> {
+        let started = tokio::time::Instant::now();
+        let mut link = self.connection.link();
+        let mut resubmissions = 0;
+        self.connection
+            .settled
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        loop {
+            let step = tokio::time::timeout(
+                self.options.timeout,
+                self.settle_step(&link, submission, &mut resubmissions),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(ClientError::Transport(format!(
+                    "no answer within {:?}",
+                    self.options.timeout
+                )))
+            });
+            tracing::debug!(
+                nonce = submission.nonce,
+                step = match &step {
+                    Ok(Settled::Included(_)) => "included".to_string(),
+                    Ok(Settled::Never(reason)) => format!("never: {reason}"),
+                    Ok(Settled::Pending) => "pending".to_string(),
+                    Err(err) => format!("error: {err}"),
+                },
+                "settling"
+            );
+            match step {
+                Ok(Settled::Included(included)) => {
+                    return match failure(&link.api, &included.events) {
+                        Some(err) => Err(err),
+                        None => Ok(included),
+                    }
+                }
+                Ok(Settled::Never(reason)) => {
+                    self.forget_nonce().await;
+                    return Err(ClientError::NotIncluded {
+                        extrinsic_hash: submission.extrinsic_hash,
+                        nonce: submission.nonce,
+                        reason,
+                    });
+                }
+                Ok(Settled::Pending) => {}
+                Err(ClientError::Transport(_) | ClientError::Timeout { .. }) => {
+                    match self.connection.reconnect(&link).await {
+                        Ok(new_link) => {
+                            link = new_link;
+                            continue;
+                        }
+                        Err(err) => {
+                            return Err(ClientError::Unsettled {
+                                extrinsic_hash: submission.extrinsic_hash,
+                                nonce: submission.nonce,
+                                reason: err.to_string(),
+                            })
+                        }
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+            if started.elapsed() > self.options.settle_for {
+                return Err(ClientError::Unsettled {
+                    extrinsic_hash: submission.extrinsic_hash,
+                    nonce: submission.nonce,
+                    reason: format!(
+                        "neither included nor provably excluded after {:?}",
+                        self.options.settle_for
+                    ),
+                });
+            }
+            tokio::time::sleep(SETTLE_POLL).await;
+        }
+    }
+
+    async fn settle_step(
+        &self,
+        link: &Arc<Link>,
+        submission: &Submission,
+        resubmissions: &mut u32,
+    ) -> Result<Settled> {
+        let head_hash = match self.options.finality {
+            Finality::InBlock => link.rpc.chain_get_block_hash(None).await?,
+            Finality::Finalized => Some(link.rpc.chain_get_finalized_head().await?),
+        }
+        .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?;
+        let head = link.api.blocks().at(head_hash).await?;
+        let head_number = head.number();
+        let chain_nonce = head.account_nonce(&self.chain_account_id()).await?;
+        if let Some(block_hash) = self
+            .find_extrinsic(
+                link,
+                submission.extrinsic_hash,
+                submission.birth,
+                head_number,
+            )
+            .await?
+        {
+            let block = link.api.blocks().at(block_hash).await?;
+            let extrinsics = block.extrinsics().await?;
+            for extrinsic in extrinsics.iter() {
+                let extrinsic = extrinsic?;
+                if hash_from_body(extrinsic.bytes()) == submission.extrinsic_hash {
+                    return Ok(Settled::Included(Included {
+                        block_hash,
+                        extrinsic_hash: submission.extrinsic_hash,
+                        nonce: submission.nonce,
+                        resubmissions: *resubmissions,
+                        events: extrinsic.events().await?,
+                    }));
+                }
+            }
+        }
+        if chain_nonce > submission.nonce {
+            return Ok(Settled::Never(format!(
+                "nonce {} was used by another transaction of the signer",
+                submission.nonce
+            )));
+        }
+        if head_number >= submission.death {
+            return Ok(Settled::Never(format!(
+                "its era ended at block {} and it is in none of blocks {}..={head_number}",
+                submission.death, submission.birth
+            )));
+        }
+        match link.rpc.author_submit_extrinsic(&submission.bytes).await {
+            Ok(_) => {
+                *resubmissions += 1;
+                tracing::debug!(nonce = submission.nonce, "submitted again");
+                Ok(Settled::Pending)
+            }
+            Err(err) => match ClientError::from(err) {
+                ClientError::Rejected(reason) if still_possible(&reason) => Ok(Settled::Pending),
+                ClientError::Rejected(reason) => {
+                    Ok(Settled::Never(format!("the node refuses it now: {reason}")))
+                }
+                other => Err(other),
+            },
+        }
+    }
+
+    /// The block among `from..=to` that includes `extrinsic_hash`, if any.
+    async fn find_extrinsic(
+        &self,
+        link: &Link,
+        extrinsic_hash: H256,
+        from: u32,
+        to: u32,
+    ) -> Result<Option<H256>> {
+        let mut index = self.connection.blocks.lock().await;
+        if index.generation != link.generation {
+            index.blocks.clear();
+            index.generation = link.generation;
+        }
+        for number in from..=to {
+            let known = index
+                .blocks
+                .get(&number)
+                .map(|(hash, hashes)| (*hash, hashes.contains(&extrinsic_hash)));
+            let (hash, found) = match known {
+                Some(known) => known,
+                None => {
+                    let Some(hash) = link.rpc.chain_get_block_hash(Some(number.into())).await?
+                    else {
+                        continue;
+                    };
+                    let block = link.api.blocks().at(hash).await?;
+                    let hashes = block
+                        .extrinsics()
+                        .await?
+                        .iter()
+                        .map(|extrinsic| extrinsic.map(|e| hash_from_body(e.bytes())))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let found = hashes.contains(&extrinsic_hash);
+                    index.blocks.insert(number, (hash, hashes));
+                    while index.blocks.len() > REMEMBERED_BLOCKS {
+                        index.blocks.pop_first();
+                    }
+                    (hash, found)
+                }
+            };
+            if found {
+                return Ok(Some(hash));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A recent block to make transactions mortal from, refreshed twice a second:
+    /// [`BIRTH_DEPTH`] blocks below the best one. The pool checks a transaction against the
+    /// block its view has caught up with, which under load lags the best block; mortal from a
+    /// block the pool has not reached, a transaction is refused ("ancient birth block", or
+    /// "bad signature" once the chain is longer than the era). `None` for the hash while the
+    /// chain is shorter than that (the transaction is then immortal).
+    async fn recent_block(&self) -> Result<(u32, Option<H256>)> {
+        let mut recent = self.connection.recent_block.lock().await;
+        if let Some((number, hash, at)) = *recent {
+            if at.elapsed() < Duration::from_millis(500) {
+                return Ok((number, hash));
+            }
+        }
+        let found = self
+            .read("a recent block", |link| async move {
+                let best = link
+                    .rpc
+                    .chain_get_header(None)
+                    .await?
+                    .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?
+                    .number;
+                let Some(birth) = best.checked_sub(BIRTH_DEPTH).filter(|birth| *birth > 0) else {
+                    return Ok((0, None));
+                };
+                let hash = link
+                    .rpc
+                    .chain_get_block_hash(Some(birth.into()))
+                    .await?
+                    .ok_or_else(|| ClientError::Transport(format!("block {birth} is gone")))?;
+                Ok((birth, Some(hash)))
+            })
+            .await?;
+        *recent = Some((found.0, found.1, std::time::Instant::now()));
+        Ok(found)
+    }
+}
+
+/// The hash of an extrinsic from a block's body, as its signer computed it: over its SCALE
+/// encoding with the length prefix, which subxt strips from a block's extrinsic bytes.
+fn hash_from_body(unprefixed: &[u8]) -> H256 {
+    use codec::Encode;
+    let length = u32::try_from(unprefixed.len()).unwrap_or(u32::MAX);
+    let mut encoded = codec::Compact(length).encode();
+    encoded.extend_from_slice(unprefixed);
+    H256(crate::blake2_256(&encoded))
+}
+
+/// Reasons the pool gives for not taking a transaction again that still leave it possible:
+/// it has it already, it banned its hash for a while (it saw it), its nonce is in the
+/// future or just used (the next look settles which), or another with its nonce waits.
+fn still_possible(reason: &str) -> bool {
+    [
+        "Already Imported",
+        "temporarily banned",
+        "outdated",
+        "Priority is too low",
+        "Immediately Dropped",
+    ]
+    .iter()
+    .any(|marker| reason.contains(marker))
+}
+
+/// The dispatch error an included extrinsic failed with, if it failed.
+fn failure(api: &Api, events: &ExtrinsicEvents<SubstrateConfig>) -> Option<ClientError> {
+    for event in events.iter() {
+        let Ok(event) = event else { continue };
+        if event.pallet_name() == "System" && event.variant_name() == "ExtrinsicFailed" {
+            return Some(
+                match subxt::error::DispatchError::decode_from(event.field_bytes(), api.metadata())
+                {
+                    Ok(error) => ClientError::Dispatch(error.to_string()),
+                    Err(err) => ClientError::Dispatch(format!("undecodable dispatch error: {err}")),
+                },
+            );
+        }
+    }
+    None
+}
+
+async fn watch(
+    mut progress: TxProgress<SubstrateConfig, Api>,
+    finality: Finality,
+) -> std::result::Result<subxt::tx::TxInBlock<SubstrateConfig, Api>, String> {
+    while let Some(status) = progress.next().await {
+        match status {
+            Ok(TxStatus::InBestBlock(in_block)) if finality == Finality::InBlock => {
+                return Ok(in_block)
+            }
+            Ok(TxStatus::InFinalizedBlock(in_block)) => return Ok(in_block),
+            Ok(TxStatus::Error { message })
+            | Ok(TxStatus::Invalid { message })
+            | Ok(TxStatus::Dropped { message }) => return Err(message),
+            Ok(_) => continue,
+            Err(err) => return Err(err.to_string()),
+        }
+    }
+    Err("the node stopped reporting the transaction's progress".into())
+}

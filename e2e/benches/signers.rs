@@ -1,0 +1,148 @@
+//! Bookings per second with 1, 2 and 4 signers, and the time from a node restart until every
+//! transaction in flight at the kill has landed: the front-desk batch of `ehr_e2e::batch`
+//! (each booking followed by its cancellation) on substrate-contracts-node 0.42.0.
+//!
+//! `cargo bench -p ehr-e2e --bench signers -- [BOOKINGS_PER_SIGNER]` (default 250) prints
+//! Markdown tables. A program that prints figures; nothing here asserts a time.
+
+use ehr_client::Options;
+use ehr_e2e::batch::{assert_exactly_once, Batch, Desk};
+use ehr_e2e::{deployed, NodeOptions, TestNode};
+use std::time::{Duration, Instant};
+
+fn options() -> Options {
+    Options {
+        timeout: Duration::from_secs(10),
+        ..Options::default()
+    }
+}
+
+/// Each signer's nonce on chain, or `None` while the node does not answer.
+async fn nonces(desk: &Desk) -> Option<Vec<u64>> {
+    let mut nonces = Vec::new();
+    for client in desk.pool.clients() {
+        let best = client.rpc().chain_get_block_hash(None).await.ok()??;
+        let block = client.api().blocks().at(best).await.ok()?;
+        nonces.push(block.account_nonce(&client.chain_account_id()).await.ok()?);
+    }
+    Some(nonces)
+}
+
+#[tokio::main]
+async fn main() {
+    let bookings: usize = std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with('-'))
+        .and_then(|arg| arg.parse().ok())
+        .unwrap_or(250);
+    let in_flight = ehr::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as usize;
+
+    println!(
+        "Each signer is a patient booking then cancelling {bookings} slots of their own doctor, \
+         {in_flight} jobs in flight per signer (a patient holds at most {in_flight} upcoming \
+         appointments); each booking is dry-run, signed with the signer's own nonce, submitted \
+         and awaited in a block, then its cancellation the same way. Every run is checked on \
+         chain to have landed exactly once.\n"
+    );
+    println!("| signers | bookings | transactions | seconds | bookings/s | transactions/s |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for signers in [1, 2, 4] {
+        let node = TestNode::start();
+        let alice = deployed(&node.url(), options()).await;
+        let batch = Batch {
+            signers,
+            bookings,
+            upload_every: 0,
+            in_flight,
+        };
+        let desk = batch.prepare(&alice).await;
+        let began = Instant::now();
+        let outcomes = batch.run(&desk).await;
+        let seconds = began.elapsed().as_secs_f64();
+        assert_exactly_once(&batch, &desk, &outcomes).await;
+        let total_bookings = signers * bookings;
+        let transactions = signers * batch.transactions_per_signer();
+        println!(
+            "| {signers} | {total_bookings} | {transactions} | {seconds:.1} | {:.1} | {:.1} |",
+            total_bookings as f64 / seconds,
+            transactions as f64 / seconds
+        );
+    }
+
+    // The restart: 4 signers, the node killed (SIGKILL) a third of the way through and
+    // started again on the same chain.
+    let mut node = TestNode::start_with(NodeOptions {
+        persistent: true,
+        ..NodeOptions::default()
+    });
+    let alice = deployed(&node.url(), options()).await;
+    let batch = Batch {
+        signers: 4,
+        bookings,
+        upload_every: 0,
+        in_flight,
+    };
+    let desk = batch.prepare(&alice).await;
+    let total = (batch.transactions_per_signer() * batch.signers) as u64;
+    let restart = async {
+        loop {
+            let landed: u64 = nonces(&desk)
+                .await
+                .map(|now| {
+                    now.iter()
+                        .zip(&desk.nonces_before)
+                        .map(|(n, b)| n - b)
+                        .sum()
+                })
+                .unwrap_or(0);
+            if landed >= total / 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let at_kill = nonces(&desk)
+            .await
+            .expect("the node answers before the kill");
+        let killed = Instant::now();
+        tokio::task::block_in_place(|| node.restart());
+        let back = killed.elapsed();
+        // Each signer has at most `in_flight` transactions in flight, and they land in nonce
+        // order: once its nonce is `in_flight` past the one at the kill, all of them have.
+        loop {
+            if let Some(now) = nonces(&desk).await {
+                if now
+                    .iter()
+                    .zip(&at_kill)
+                    .all(|(now, then)| *now >= then + in_flight as u64)
+                {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        (back, killed.elapsed())
+    };
+    let (outcomes, (back, settled)) = tokio::join!(batch.run(&desk), restart);
+    assert_exactly_once(&batch, &desk, &outcomes).await;
+    let faults = alice.fault_counts();
+    println!(
+        "\nA node restart mid-batch (4 signers, {in_flight} in flight each, killed a third of \
+         the way through, restarted on the same chain):\n"
+    );
+    println!("| measurement | figure |");
+    println!("|---|---:|");
+    println!(
+        "| kill to the node answering again | {:.2} s |",
+        back.as_secs_f64()
+    );
+    println!(
+        "| kill to every transaction in flight at the kill landed | {:.2} s |",
+        settled.as_secs_f64()
+    );
+    println!("| reconnections | {} |", faults.reconnects);
+    println!(
+        "| transactions settled from the chain | {} |",
+        faults.settled
+    );
+    println!("| lost or doubled | 0 (checked on chain) |");
+}
