@@ -19,13 +19,20 @@ fn options() -> Options {
 
 /// Each signer's nonce on chain, or `None` while the node does not answer.
 async fn nonces(desk: &Desk) -> Option<Vec<u64>> {
-    let mut nonces = Vec::new();
-    for client in desk.pool.clients() {
-        let best = client.rpc().chain_get_block_hash(None).await.ok()??;
-        let block = client.api().blocks().at(best).await.ok()?;
-        nonces.push(block.account_nonce(&client.chain_account_id()).await.ok()?);
-    }
-    Some(nonces)
+    let read = async {
+        let mut nonces = Vec::new();
+        for client in desk.pool.clients() {
+            let best = client.rpc().chain_get_block_hash(None).await.ok()??;
+            let block = client.api().blocks().at(best).await.ok()?;
+            nonces.push(block.account_nonce(&client.chain_account_id()).await.ok()?);
+        }
+        Some(nonces)
+    };
+    // A request on a connection to a node that is going away may never be answered.
+    tokio::time::timeout(Duration::from_secs(2), read)
+        .await
+        .ok()
+        .flatten()
 }
 
 #[tokio::main]
@@ -107,14 +114,17 @@ async fn main() {
         tokio::task::block_in_place(|| node.restart());
         let back = killed.elapsed();
         // Each signer has at most `in_flight` transactions in flight, and they land in nonce
-        // order: once its nonce is `in_flight` past the one at the kill, all of them have.
+        // order: once its nonce is `in_flight` past the one at the kill (or at its last
+        // transaction), all of them have.
+        let per_signer = batch.transactions_per_signer() as u64;
+        let targets: Vec<u64> = at_kill
+            .iter()
+            .zip(&desk.nonces_before)
+            .map(|(then, before)| (then + in_flight as u64).min(before + per_signer))
+            .collect();
         loop {
             if let Some(now) = nonces(&desk).await {
-                if now
-                    .iter()
-                    .zip(&at_kill)
-                    .all(|(now, then)| *now >= then + in_flight as u64)
-                {
+                if now.iter().zip(&targets).all(|(now, target)| now >= target) {
                     break;
                 }
             }
