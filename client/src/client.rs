@@ -552,7 +552,7 @@ impl EhrClient {
         let contract = self.contract.clone().ok_or(ClientError::NoContract)?;
         let next = match from {
             Some(from) => from,
-            None => self.best_number().await?.saturating_add(1),
+            None => self.best_block_number().await?.saturating_add(1),
         };
         struct Watch {
             next: u32,
@@ -601,7 +601,7 @@ impl EhrClient {
         contract: &AccountId32,
         from: u32,
     ) -> Result<Vec<(H256, Vec<EhrEvent>)>> {
-        let best = self.best_number().await?;
+        let best = self.best_block_number().await?;
         let mut blocks = Vec::new();
         for number in from..=best.min(from.saturating_add(63)) {
             let block = self
@@ -624,7 +624,10 @@ impl EhrClient {
     }
 
     /// The best block's number.
-    async fn best_number(&self) -> Result<u32> {
+    ///
+    /// # Errors
+    /// `Transport`, `Timeout`.
+    pub async fn best_block_number(&self) -> Result<u32> {
         self.read("the best block", |link| async move {
             Ok(link
                 .rpc
@@ -632,6 +635,29 @@ impl EhrClient {
                 .await?
                 .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?
                 .number)
+        })
+        .await
+    }
+
+    /// The signer's nonce on chain at the best block: how many of its transactions the
+    /// chain has included (the pool's pending ones not counted).
+    ///
+    /// # Errors
+    /// `Transport`, `Timeout`, `Decode`.
+    pub async fn account_nonce(&self) -> Result<u64> {
+        let best = self.best_block().await?;
+        let account = self.chain_account_id();
+        self.read("the account's nonce", |link| {
+            let account = account.clone();
+            async move {
+                Ok(link
+                    .api
+                    .blocks()
+                    .at(best)
+                    .await?
+                    .account_nonce(&account)
+                    .await?)
+            }
         })
         .await
     }

@@ -22,9 +22,7 @@ async fn nonces(desk: &Desk) -> Option<Vec<u64>> {
     let read = async {
         let mut nonces = Vec::new();
         for client in desk.pool.clients() {
-            let best = client.rpc().chain_get_block_hash(None).await.ok()??;
-            let block = client.api().blocks().at(best).await.ok()?;
-            nonces.push(block.account_nonce(&client.chain_account_id()).await.ok()?);
+            nonces.push(client.account_nonce().await.ok()?);
         }
         Some(nonces)
     };
@@ -132,8 +130,23 @@ async fn main() {
         }
         (back, killed.elapsed())
     };
-    let (outcomes, (back, settled)) = tokio::join!(batch.run(&desk), restart);
+    let run = batch.run(&desk);
+    tokio::pin!(run, restart);
+    let mut measured = None;
+    let outcomes = loop {
+        tokio::select! {
+            outcomes = &mut run => break outcomes,
+            figures = &mut restart, if measured.is_none() => measured = Some(figures),
+        }
+    };
+    // Every job has ended, so whatever was in flight at the kill has landed or failed.
+    if measured.is_none() {
+        measured = tokio::time::timeout(Duration::from_secs(10), restart)
+            .await
+            .ok();
+    }
     assert_exactly_once(&batch, &desk, &outcomes).await;
+    let (back, settled) = measured.expect("the restart came before the batch ended");
     let faults = alice.fault_counts();
     println!(
         "\nA node restart mid-batch (4 signers, {in_flight} in flight each, killed a third of \

@@ -233,21 +233,11 @@ fn document_reference(slot: usize) -> Vec<u8> {
 }
 
 /// The signer's nonce on chain at the best block.
+///
+/// # Panics
+/// If the node cannot be reached (the client reconnects first).
 pub async fn chain_nonce(client: &EhrClient) -> u64 {
-    let api = client.api();
-    let best = client
-        .rpc()
-        .chain_get_block_hash(None)
-        .await
-        .unwrap()
-        .unwrap();
-    api.blocks()
-        .at(best)
-        .await
-        .unwrap()
-        .account_nonce(&client.chain_account_id())
-        .await
-        .unwrap()
+    client.account_nonce().await.unwrap()
 }
 
 /// Reads what the batch left on chain: every appointment and document of its patients.

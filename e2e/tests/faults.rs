@@ -40,13 +40,7 @@ async fn landed(desk: &Desk) -> Option<u64> {
     let count = async {
         let mut total = 0;
         for (client, before) in desk.pool.clients().iter().zip(&desk.nonces_before) {
-            let best = client.rpc().chain_get_block_hash(None).await.ok()??;
-            let block = client.api().blocks().at(best).await.ok()?;
-            total += block
-                .account_nonce(&client.chain_account_id())
-                .await
-                .ok()?
-                .saturating_sub(*before);
+            total += client.account_nonce().await.ok()?.saturating_sub(*before);
         }
         Some(total)
     };
@@ -213,8 +207,8 @@ async fn watch_events_resumes_across_a_restart_without_gaps_or_repeats() {
     };
     let desk = batch.prepare(&alice).await;
     let best = |client: &ehr_client::EhrClient| {
-        let rpc = client.rpc();
-        async move { rpc.chain_get_header(None).await.unwrap().unwrap().number }
+        let client = client.with_signer(ehr_client::dev_signer("//Alice").unwrap());
+        async move { client.best_block_number().await.unwrap() }
     };
     let from = best(&alice).await + 1;
     let watcher = alice.watch_events_from(Some(from)).await.unwrap();
