@@ -66,10 +66,15 @@ step "end-to-end tests (real substrate-contracts-node)"
 # copy of the release bundle: the ink_e2e tests rebuild the contract into the same directory.
 mkdir -p "$cache/bundle"
 cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle/ehr.contract"
-# The fault tests (e2e/tests/faults.rs) run 100 bookings per signer here; at 500 the node
-# restart test has not yet finished reliably (see issue 14's note).
+EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
+  cargo test -p ehr-e2e --locked -- --test-threads 2 --nocapture \
+  --skip batch_lands_exactly_once --skip watch_events_resumes
+
+step "fault tests: signers, node restarts, dropped connections, finalized mode"
+# One at a time, 100 bookings per signer: two fault tests at once on 2 cores have hung (see
+# issue 14's note), and at 500 the restart test has not finished reliably yet.
 EHR_FAULT_BOOKINGS=${EHR_FAULT_BOOKINGS:-100} EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
-  cargo test -p ehr-e2e --locked -- --test-threads 2 --nocapture
+  cargo test -p ehr-e2e --locked --test faults -- --test-threads 1 --nocapture
 
 step "benchmarks, smoke run (small sizes; the full run is scripts/bench.sh)"
 "$root/scripts/bench.sh" --smoke

@@ -202,6 +202,7 @@ impl EhrClient {
         let started = tokio::time::Instant::now();
         let mut link = self.connection.link();
         let mut resubmissions = 0;
+        let mut last_error = String::from("none");
         self.connection
             .settled
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -243,12 +244,17 @@ impl EhrClient {
                     });
                 }
                 Ok(Settled::Pending) => {}
-                Err(ClientError::Transport(_) | ClientError::Timeout { .. }) => {
+                Err(err @ (ClientError::Transport(_) | ClientError::Timeout { .. })) => {
+                    last_error = err.to_string();
                     match self.connection.reconnect(&link).await {
-                        Ok(new_link) => {
+                        Ok(new_link) if new_link.generation != link.generation => {
+                            // A new connection: look again at once.
                             link = new_link;
                             continue;
                         }
+                        // The same connection still answers: the error was the request's;
+                        // wait and look again, within the deadline.
+                        Ok(_) => {}
                         Err(err) => {
                             return Err(ClientError::Unsettled {
                                 extrinsic_hash: submission.extrinsic_hash,
@@ -265,7 +271,7 @@ impl EhrClient {
                     extrinsic_hash: submission.extrinsic_hash,
                     nonce: submission.nonce,
                     reason: format!(
-                        "neither included nor provably excluded after {:?}",
+                        "neither included nor provably excluded after {:?} (last error: {last_error})",
                         self.options.settle_for
                     ),
                 });

@@ -367,8 +367,8 @@ enum AppointmentCommand {
 
 #[derive(Subcommand)]
 enum IpfsCommand {
-    /// Serve the embedded store's blocks as a trustless gateway (GET /ipfs/CID?format=raw)
-    /// until interrupted.
+    /// Serve the embedded store's blocks as an IPFS trustless gateway (GET or HEAD /ipfs/CID
+    /// with Accept: application/vnd.ipld.raw, or ?format=raw) until interrupted.
     Serve {
         /// Address to listen on (port 0: any free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
