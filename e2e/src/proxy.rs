@@ -26,6 +26,8 @@ impl TcpProxy {
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut client, _)) = listener.accept().await else {
+                    // Out of descriptors, for example: do not spin.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 };
                 if *watching.borrow() {
