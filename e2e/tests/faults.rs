@@ -25,11 +25,14 @@ fn batch() -> Batch {
     }
 }
 
-/// Short enough that a lost status is settled from the chain within seconds.
+/// Short enough that a lost status is settled from the chain within seconds, and that a
+/// transaction the dev node neither includes nor drops fails the test within a minute
+/// instead of holding it for the default five.
 fn fault_options() -> Options {
     Options {
         timeout: Duration::from_secs(10),
         reconnect_for: Duration::from_secs(90),
+        settle_for: Duration::from_secs(60),
         ..Options::default()
     }
 }
@@ -96,7 +99,7 @@ where
 async fn batch_lands_exactly_once_with_four_signers() {
     // given: four patients, each with a doctor of their own
     let node = TestNode::start();
-    let alice = deployed(&node.url(), Options::default()).await;
+    let alice = deployed(&node.url(), fault_options()).await;
     let batch = batch();
     let desk = batch.prepare(&alice).await;
 
@@ -169,7 +172,7 @@ async fn batch_lands_exactly_once_in_finalized_mode() {
         &node.url(),
         Options {
             finality: Finality::Finalized,
-            ..Options::default()
+            ..fault_options()
         },
     )
     .await;
