@@ -26,9 +26,9 @@
 use codec::{Decode, Encode};
 use ehr::{Timestamp, MS_PER_MINUTE};
 use ehr_client::{
-    dev_signer, messages, messages::Message, node, to_chain_account, AccountId, EhrClient, Keypair,
+    messages, messages::Message, node, to_chain_account, AccountId, EhrClient, Keypair,
 };
-use ehr_e2e::{contract_bundle, deposit_prices, now_ms, TestNode};
+use ehr_e2e::{deposit_prices, now_ms, TestNode};
 use futures::{stream, StreamExt};
 use node::runtime_types::sp_weights::weight_v2::Weight;
 use std::sync::Arc;
@@ -171,13 +171,7 @@ impl Bench {
     }
 
     async fn new(url: &str) -> Bench {
-        let mut admin = EhrClient::connect(url, dev_signer("//Alice").unwrap())
-            .await
-            .expect("connecting works");
-        admin
-            .deploy_bundle(contract_bundle())
-            .await
-            .expect("deploying works");
+        let admin = ehr_e2e::deployed(url, ehr_client::Options::default()).await;
         let actors: Vec<_> = Actor::ALL
             .iter()
             .enumerate()

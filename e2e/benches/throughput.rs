@@ -15,7 +15,7 @@
 //! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
 
 use ehr_client::{dev_signer, messages, node, to_chain_account, EhrClient};
-use ehr_e2e::{contract_bundle, now_ms, registered_patients, registered_patients_from, TestNode};
+use ehr_e2e::{now_ms, registered_patients, registered_patients_from, TestNode};
 use futures::{stream, StreamExt};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -86,13 +86,7 @@ async fn main() {
     let one_by_one = (bookings / 5).max(10);
 
     let node = TestNode::start();
-    let mut alice = EhrClient::connect(&node.url(), dev_signer("//Alice").unwrap())
-        .await
-        .expect("connecting works");
-    alice
-        .deploy_bundle(contract_bundle())
-        .await
-        .expect("deploying works");
+    let alice = ehr_e2e::deployed(&node.url(), ehr_client::Options::default()).await;
     let bob = alice.with_signer(dev_signer("//Bob").unwrap());
     let dave = alice.with_signer(dev_signer("//Dave").unwrap());
     alice.add_verifier(bob.account_id()).await.unwrap();
