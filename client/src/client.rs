@@ -691,8 +691,10 @@ impl EhrClient {
         messages: Vec<Message<R>>,
         in_flight: usize,
     ) -> Vec<Result<Submitted<R>>> {
-        stream::iter(messages.iter())
-            .map(|message| self.submit(message))
+        // Owned messages: a closure over `&Message` makes this future not `Send` for every
+        // lifetime (rust-lang/rust#102211), which a web server's handlers need.
+        stream::iter(messages)
+            .map(|message| async move { self.submit(&message).await })
             .buffered(in_flight.max(1))
             .collect()
             .await

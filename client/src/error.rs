@@ -78,6 +78,15 @@ pub enum ClientError {
     /// A contract call was made before `deploy` or `attach` gave the client an address.
     #[error("no contract address: deploy the contract or attach to one first")]
     NoContract,
+    /// The `ehr` tool's config file (remembered contract addresses) could not be read or
+    /// written.
+    #[error("config {}: {reason}", path.display())]
+    Config {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl From<subxt::Error> for ClientError {

@@ -38,6 +38,7 @@
 pub mod accounts;
 mod bundle;
 mod client;
+pub mod config;
 mod connection;
 pub mod documents;
 mod error;
@@ -45,6 +46,7 @@ pub mod events;
 pub mod messages;
 pub mod node;
 pub mod privacy;
+pub mod schedule;
 pub mod signer_pool;
 pub mod submission;
 pub mod vault;
@@ -68,6 +70,13 @@ pub use submission::{Included, Submission};
 pub use subxt::utils::AccountId32;
 pub use subxt_signer::sr25519::Keypair;
 pub use vault::{DocumentSource, DocumentVault, IpfsBackend};
+
+/// The hash of a doctor's licence number that goes on chain (`register_doctor`): BLAKE2b-256
+/// of the number with surrounding whitespace removed. The number itself never leaves this
+/// machine.
+pub fn licence_hash(licence_number: &str) -> [u8; 32] {
+    blake2_256(licence_number.trim().as_bytes())
+}
 
 /// BLAKE2b-256 of `bytes`, the hash the chain uses for code and selectors.
 pub fn blake2_256(bytes: &[u8]) -> [u8; 32] {

@@ -77,6 +77,19 @@ impl IpfsBackend {
     pub fn kubo(api: &str, timeout: Duration) -> Self {
         Self::Kubo(KuboRpc::new(api, timeout))
     }
+
+    /// Where the embedded store lives unless told otherwise: `$XDG_DATA_HOME/ehr/ipfs`, else
+    /// `~/.local/share/ehr/ipfs` (the `ehr` tool's default, for the CLI and `ehr serve` alike).
+    pub fn default_dir() -> PathBuf {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share"))
+            })
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("ehr")
+            .join("ipfs")
+    }
 }
 
 impl BlockSink for IpfsBackend {
@@ -218,6 +231,23 @@ impl EhrClient {
             keys,
             ipfs,
         }
+    }
+
+    /// Documents end to end for this client's signer, whose secret URI is `suri` (the same
+    /// secret the signer came from): its X25519 keys are derived from it, in the generation
+    /// registered on chain (see [`registered_keys`](Self::registered_keys)).
+    ///
+    /// # Errors
+    /// `Document` if `suri` is not a secret URI; as [`registered_keys`](Self::registered_keys).
+    pub async fn vault_for_secret(
+        &self,
+        suri: &str,
+        ipfs: IpfsBackend,
+    ) -> Result<DocumentVault<'_>> {
+        let keys = self
+            .registered_keys(EncryptionKeys::from_suri(suri)?)
+            .await?;
+        Ok(self.documents(keys, ipfs))
     }
 
     /// The generation of `keys` (the signer's) whose public half is registered on chain, as a
