@@ -8,6 +8,7 @@
 //! The node binary is `$CONTRACTS_NODE`, or `substrate-contracts-node` on `PATH`.
 
 pub mod batch;
+pub mod browser;
 pub mod cast;
 pub mod proxy;
 

@@ -30,8 +30,9 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// The session cookie's name.
-const SESSION_COOKIE: &str = "ehr_session";
+/// The session cookie's name, before the port: browsers share cookies between the ports of
+/// one host, so two dashboards on one machine (a patient's and a doctor's) keep one each.
+const SESSION_COOKIE: &str = "ehr_session_";
 /// The header state-changing requests carry the token in.
 const TOKEN_HEADER: &str = "x-ehr-token";
 
@@ -49,6 +50,8 @@ pub struct Gate {
     pub token: String,
     /// `Host` values this server answers to.
     hosts: Vec<String>,
+    /// The session cookie's name (`ehr_session_<port>`).
+    cookie: String,
 }
 
 /// Shared state of the router.
@@ -82,7 +85,11 @@ pub async fn serve(context: Context, args: ServeArgs) -> anyhow::Result<()> {
     let me = ehr_client::ss58(&context.client.account_id());
     let app = Arc::new(App {
         context,
-        gate: Gate { token, hosts },
+        gate: Gate {
+            token,
+            hosts,
+            cookie: format!("{SESSION_COOKIE}{port}"),
+        },
     });
     println!("{url}");
     eprintln!("dashboard for {me}: open the URL above (Ctrl-C to stop)");
@@ -173,7 +180,7 @@ async fn guard(
     ) {
         Access::Allowed => next.run(request).await,
         Access::SetCookie(clean) => {
-            let cookie = Cookie::build((SESSION_COOKIE, app.gate.token.clone()))
+            let cookie = Cookie::build((app.gate.cookie.clone(), app.gate.token.clone()))
                 .http_only(true)
                 .same_site(SameSite::Strict)
                 .path("/")
@@ -219,7 +226,7 @@ fn check(gate: &Gate, jar: &CookieJar, method: &Method, uri: &Uri, headers: &Hea
         );
     }
     let from_cookie = jar
-        .get(SESSION_COOKIE)
+        .get(&gate.cookie)
         .is_some_and(|cookie| same_secret(cookie.value(), &gate.token));
     let query: Vec<(String, String)> = uri
         .query()
@@ -293,6 +300,7 @@ mod tests {
         Gate {
             token: TOKEN.into(),
             hosts: vec!["127.0.0.1:8700".into(), "localhost:8700".into()],
+            cookie: format!("{SESSION_COOKIE}8700"),
         }
     }
 
@@ -309,7 +317,7 @@ mod tests {
     }
 
     fn cookie() -> String {
-        format!("{SESSION_COOKIE}={TOKEN}")
+        format!("{SESSION_COOKIE}8700={TOKEN}")
     }
 
     #[test]
@@ -323,10 +331,12 @@ mod tests {
 
     #[test]
     fn request_without_the_token_fails() {
-        let wrong = format!("{SESSION_COOKIE}={}", "0".repeat(64));
+        let wrong = format!("{SESSION_COOKIE}8700={}", "0".repeat(64));
+        let other_port = format!("{SESSION_COOKIE}8701={TOKEN}");
         for headers in [
             vec![("host", "127.0.0.1:8700")],
             vec![("host", "127.0.0.1:8700"), ("cookie", wrong.as_str())],
+            vec![("host", "127.0.0.1:8700"), ("cookie", other_port.as_str())],
         ] {
             assert!(matches!(
                 request(Method::GET, "/", &headers),

@@ -483,6 +483,7 @@ async fn documents(
     list: (&str, &str),
 ) -> Result<Markup, PageError> {
     let client = &app.context.client;
+    let me = client.account_id();
     let found = client
         .get_all_documents(patient, offset, MAX_PAGE_SIZE)
         .await?;
@@ -521,7 +522,7 @@ async fn documents(
                 progress value="0" max="1" hidden {}
                 span.result role="status" {}
             }
-            @if document.status == DocumentStatus::Current {
+            @if document.status == DocumentStatus::Current && (patient == me || document.author == me) {
                 (action_button("mark_entered_in_error", "Entered in error", &[("patient", patient_text.clone()), ("id", document.id.to_string())]))
             }
         }))

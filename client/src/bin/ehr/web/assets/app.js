@@ -102,6 +102,7 @@ async function download(button) {
       if (done) break;
       chunks.push(value); received += value.length; bar.value = received;
     }
+    bar.hidden = true;
     const blob = new Blob(chunks);
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
     const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
