@@ -102,6 +102,14 @@ install_toolchain "$RUST_VERSION"
 install_cargo_contract
 # Make sure cargo's registry directory exists before the node build needs its path.
 (cd "$(dirname "$0")/.." && cargo "+$RUST_VERSION" fetch --quiet)
+# The dashboard's browser tests drive Debian's Chromium through its ChromeDriver.
+if [ "${EHR_SKIP_BROWSER:-0}" = 1 ]; then
+  say "EHR_SKIP_BROWSER=1: not installing chromium"
+elif command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+  say "chromium and chromedriver present"
+else
+  need_apt_packages chromium chromium-driver
+fi
 if [ "${EHR_SKIP_NODE:-0}" = 1 ]; then
   say "EHR_SKIP_NODE=1: not installing substrate-contracts-node"
 else

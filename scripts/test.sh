@@ -7,7 +7,8 @@
 #   3. cargo contract build --release, and the bundle's three artifacts exist;
 #   4. drink tests: the compiled contract in a sandboxed runtime, including the stateful
 #      fuzzer's seeded 10,000-call slice (the long run is scripts/fuzz.sh);
-#   5. end-to-end tests on real nodes: ink_e2e, and ehr-client against the release bundle;
+#   5. end-to-end tests on real nodes: ink_e2e, ehr-client against the release bundle, and
+#      the dashboard (`ehr serve`) driven in headless Chromium;
 #   6. the demo (scripts/demo.sh), so the main job cannot rot.
 #
 # Environment:
@@ -61,9 +62,12 @@ step "drink tests (tables, bad inputs, the fuzzer's 10,000-call slice)"
 # below builds the same release dependencies, so there is one drink build instead of two.
 cargo test --release --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
 
-step "end-to-end tests (real substrate-contracts-node)"
+step "end-to-end tests (real substrate-contracts-node; the dashboard in headless Chromium)"
 # Each test starts its own node; two at a time suit a 2-core machine. The client tests get a
 # copy of the release bundle: the ink_e2e tests rebuild the contract into the same directory.
+# The dashboard test runs the `ehr` binary (`ehr serve`), built here in the test profile's
+# directory, where the test looks for it.
+cargo build -p ehr-client --bin ehr --locked
 mkdir -p "$cache/bundle"
 cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle/ehr.contract"
 EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
