@@ -14,13 +14,10 @@
 //! ```text
 //! cargo bench -p ehr-e2e --bench node_costs -- [--scales 0,20] [--messages a,b]
 //! ```
-//! Growing to 10,000 on a `--dev` node does not finish today: under minutes of sustained
-//! pipelined load the dev node's instant seal stops sealing with transactions in its pool, or a
-//! transaction's status never arrives (paritytech/polkadot-sdk#10104 and #12073 describe the
-//! seal side). Growing to 1,000 worked once in three tries, to 100 failed once under load (a
-//! lost status, then a nonce collision after the client's time-out). Surviving that is issue
-//! 14's subject; until then `scripts/bench.sh` measures the node at 0 and 20 (a full page) and
-//! drink's tables show the flatness up to 100,000.
+//! Long pipelined growth on a `--dev` node used to stop: the dev node's instant seal stalls
+//! with transactions in its pool (paritytech/polkadot-sdk#10104), or a transaction's status
+//! never arrives. The growth now runs with other traffic going (a remark a second), and the
+//! client settles every transaction from the chain when its status is lost (issue 14).
 //! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
 
 use codec::{Decode, Encode};
@@ -299,11 +296,19 @@ impl Bench {
         doctor
     }
 
-    /// Adds records until there are `target` of every kind, with pre-signed pipelined batches.
+    /// Adds records until there are `target` of every kind, with pre-signed pipelined batches,
+    /// while other traffic keeps the dev node sealing ([`ehr_e2e::traffic`]).
     async fn grow_to(&mut self, target: u32) {
         if target <= self.grown {
             return;
         }
+        let traffic = ehr_e2e::traffic::traffic_account(&self.admin).await;
+        let grown = self.grow(target);
+        ehr_e2e::traffic::with_traffic(&traffic, grown).await;
+    }
+
+    /// [`grow_to`](Self::grow_to) without the traffic.
+    async fn grow(&mut self, target: u32) {
         let started = Instant::now();
         let range = self.grown..target;
         let patients: Vec<_> = range

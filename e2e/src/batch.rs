@@ -6,12 +6,8 @@
 //! of these jobs going at once (at most [`ehr::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT`], as
 //! every job holds one upcoming appointment until it is cancelled).
 //!
-//! substrate-contracts-node seals a block when a new transaction enters its pool, and under
-//! load it sometimes stops sealing with ready transactions in the pool (the dev node's
-//! instant seal; compare paritytech/polkadot-sdk#10104): nothing new arrives, so nothing is
-//! sealed, and the client, which never sends a transaction twice, waits. A live chain makes
-//! blocks by time. So, as other users would, an account of the desk's own sends a remark a
-//! second while the batch runs ([`Desk::traffic`]).
+//! A batch this long can stall the dev node's instant seal, so the desk's own account keeps
+//! other traffic going while it runs ([`crate::traffic`]).
 //!
 //! Every transaction is a distinct slot or document, so the chain shows a transaction
 //! included twice: [`ChainSummary`] lists, per doctor and slot, every appointment booked for
@@ -50,8 +46,8 @@ pub struct Desk {
     pub first_slot: Timestamp,
     /// Each signer's nonce on chain before the batch.
     pub nonces_before: Vec<u64>,
-    /// Another user of the chain: a remark a second while the batch runs (see the module
-    /// docs).
+    /// Another user of the chain: a remark a second while the batch runs
+    /// ([`crate::traffic`]).
     pub traffic: EhrClient,
 }
 
@@ -123,12 +119,7 @@ impl Batch {
         let signers =
             (0..self.signers).map(|index| dev_signer(&format!("//Patient{index}")).unwrap());
         let pool = SignerPool::new(alice, signers);
-        let traffic = alice.with_signer(dev_signer("//DeskTraffic").unwrap());
-        let to = ehr_client::to_chain_account(&traffic.account_id());
-        let transfer = ehr_client::node::tx()
-            .balances()
-            .transfer_keep_alive(subxt::utils::MultiAddress::Id(to), 100_000_000_000_000);
-        alice.sign_and_submit(&transfer).await.unwrap();
+        let traffic = crate::traffic::traffic_account(alice).await;
         let mut nonces_before = Vec::new();
         for patient in &patients {
             nonces_before.push(chain_nonce(patient).await);
@@ -157,21 +148,7 @@ impl Batch {
                         .collect::<Vec<_>>()
                         .await
                 });
-        let jobs = futures::future::join_all(per_signer);
-        let traffic = async {
-            loop {
-                let remark = ehr_client::node::tx().system().remark(Vec::new());
-                let _ = desk.traffic.sign_and_submit(&remark).await;
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        };
-        tokio::pin!(jobs, traffic);
-        loop {
-            tokio::select! {
-                outcomes = &mut jobs => return outcomes,
-                () = &mut traffic => {}
-            }
-        }
+        crate::traffic::with_traffic(&desk.traffic, futures::future::join_all(per_signer)).await
     }
 
     fn jobs(&self) -> impl Iterator<Item = Job> {

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod browser;
 pub mod cast;
 pub mod proxy;
+pub mod traffic;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
