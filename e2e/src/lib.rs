@@ -21,8 +21,11 @@ use std::time::{Duration, Instant};
 /// How a [`TestNode`] runs.
 #[derive(Debug, Clone, Default)]
 pub struct NodeOptions {
-    /// Keep the chain in a directory of its own (deleted with the node) so that
-    /// [`TestNode::restart`] comes back to the same chain; `false` runs `--tmp`.
+    /// Keep the chain across [`TestNode::restart`]; `false` starts a fresh chain each time.
+    /// Either way the chain lives in a temporary directory of the test's (deleted with the
+    /// node), never in `--tmp`: the node deletes a `--tmp` directory only on a clean exit,
+    /// and a killed node (every test's, at its end) left one behind, 3.4 GB over a few days
+    /// of CI here.
     pub persistent: bool,
     /// Peers to sync from (`--bootnodes`), e.g. [`TestNode::p2p_address`] of another node.
     pub bootnodes: Vec<String>,
@@ -34,7 +37,7 @@ pub struct TestNode {
     port: u16,
     p2p_port: u16,
     options: NodeOptions,
-    base_path: Option<tempfile::TempDir>,
+    base_path: tempfile::TempDir,
     log: tempfile::NamedTempFile,
 }
 
@@ -70,14 +73,12 @@ impl TestNode {
     /// # Panics
     /// As [`start`](Self::start).
     pub fn start_with(options: NodeOptions) -> TestNode {
-        let base_path = options
-            .persistent
-            .then(|| tempfile::tempdir().expect("a directory for the chain"));
         let mut last_log = String::new();
         for _ in 0..5 {
+            let base_path = chain_directory();
             let log = tempfile::NamedTempFile::new().expect("a temporary log file");
             let (port, p2p_port) = (free_port(), free_port());
-            match spawn(&options, base_path.as_ref(), port, p2p_port, &log) {
+            match spawn(&options, &base_path, port, p2p_port, &log) {
                 Ok(child) => {
                     return TestNode {
                         child,
@@ -101,12 +102,15 @@ impl TestNode {
     /// If it does not listen again within a minute.
     pub fn restart(&mut self) {
         self.stop();
+        if !self.options.persistent {
+            self.base_path = chain_directory();
+        }
         let mut last_log = String::new();
         for _ in 0..20 {
             let log = tempfile::NamedTempFile::new().expect("a temporary log file");
             match spawn(
                 &self.options,
-                self.base_path.as_ref(),
+                &self.base_path,
                 self.port,
                 self.p2p_port,
                 &log,
@@ -153,11 +157,30 @@ impl TestNode {
     }
 }
 
+/// Logs the client's tracing (for example `RUST_LOG=ehr_client=debug`) to stderr when
+/// `RUST_LOG` is set; a program that installs its own subscriber does not call this.
+pub fn log_from_env() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+}
+
+/// A temporary directory for a node's chain, deleted when dropped.
+fn chain_directory() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("ehr-node-")
+        .tempdir()
+        .expect("a directory for the chain")
+}
+
 /// Starts the node binary and waits until its RPC server listens on `port`; the log so far
 /// if it exits first.
 fn spawn(
     options: &NodeOptions,
-    base_path: Option<&tempfile::TempDir>,
+    base_path: &tempfile::TempDir,
     port: u16,
     p2p_port: u16,
     log: &tempfile::NamedTempFile,
@@ -165,11 +188,10 @@ fn spawn(
     let binary =
         std::env::var("CONTRACTS_NODE").unwrap_or_else(|_| "substrate-contracts-node".into());
     let mut command = Command::new(&binary);
-    command.arg("--dev");
-    match base_path {
-        Some(dir) => command.arg("--base-path").arg(dir.path()),
-        None => command.arg("--tmp"),
-    };
+    command
+        .arg("--dev")
+        .arg("--base-path")
+        .arg(base_path.path());
     if options.bootnodes.is_empty() {
         command.args(["--node-key", NODE_KEY]);
     } else {

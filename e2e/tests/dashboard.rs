@@ -257,7 +257,7 @@ async fn patient_and_doctor_dashboards_work() {
         .await;
     browser.screenshot(&shots, "patient-documents").await;
 
-    // and grants the doctor read access for a week.
+    // and grants the doctor read and write access for a week.
     browser
         .open(&format!("{}/patient/grants", patient.base()))
         .await;
@@ -266,6 +266,9 @@ async fn patient_and_doctor_dashboards_work() {
             "form[data-action=grant_access] input[name=doctor]",
             &charlie,
         )
+        .await;
+    browser
+        .click("form[data-action=grant_access] input[name=write]")
         .await;
     browser
         .set_value(
@@ -291,7 +294,7 @@ async fn patient_and_doctor_dashboards_work() {
     browser
         .open(&format!("{}/doctor/patients", doctor.base()))
         .await;
-    assert!(browser.text("table").await.contains("read"));
+    assert!(browser.text("table").await.contains("read and write"));
     // and opens the document (logged), getting the same bytes.
     browser
         .open(&format!("{}/doctor/patient?patient={bob}", doctor.base()))
@@ -307,6 +310,22 @@ async fn patient_and_doctor_dashboards_work() {
         "{opened}"
     );
     browser.screenshot(&shots, "doctor-document").await;
+    // With the write grant the doctor adds a letter to the patient's record.
+    let reply = tempfile::Builder::new().suffix(".txt").tempfile().unwrap();
+    std::fs::write(reply.path(), b"Discharge letter: follow-up in six weeks.").unwrap();
+    browser
+        .fill(
+            "form[data-upload] input[name=file]",
+            reply.path().to_str().unwrap(),
+        )
+        .await;
+    let added = browser.submit("form[data-upload]").await;
+    assert!(
+        added
+            .as_deref()
+            .is_ok_and(|text| text.starts_with("uploaded as document 1")),
+        "{added:?}"
+    );
 
     // The patient's audit trail shows the doctor's opening.
     browser
@@ -314,6 +333,7 @@ async fn patient_and_doctor_dashboards_work() {
         .await;
     let trail = browser.text("table").await;
     assert!(trail.contains("DocumentOpened"), "{trail}");
+    assert_eq!(trail.matches("DocumentUploaded").count(), 2, "{trail}");
     browser.screenshot(&shots, "patient-audit").await;
 
     // The doctor breaks the glass with a reason; the patient sees who, reads why (sealed to
