@@ -719,20 +719,6 @@ impl EhrClient {
         self.submit_signed(&submission).await
     }
 
-    /// Signs `call` (as [`sign_and_submit`](Self::sign_and_submit) would) without submitting
-    /// it, for callers that keep the signed transaction and submit it later with
-    /// [`submit_signed`](Self::submit_signed). The nonce is taken: submit it, or later
-    /// transactions of the signer wait for this one.
-    ///
-    /// # Errors
-    /// `Transport`, `Timeout` reading the nonce or a recent block.
-    pub async fn sign_only<Call: subxt::tx::TxPayload>(
-        &self,
-        call: &Call,
-    ) -> Result<crate::Submission> {
-        self.sign(call).await
-    }
-
     /// The next nonce of the signer: from the node (counting its pool) the first time, then
     /// from the client's own counter.
     pub(crate) async fn take_nonce(&self) -> Result<u64> {

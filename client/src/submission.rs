@@ -90,8 +90,15 @@ enum Settled {
 }
 
 impl EhrClient {
-    /// Signs `call` with the signer's next nonce, mortal from a recent best block.
-    pub(crate) async fn sign<Call: subxt::tx::TxPayload>(&self, call: &Call) -> Result<Submission> {
+    /// Signs `call` with the signer's next nonce, mortal from a recent best block, without
+    /// submitting it: [`sign_and_submit`](Self::sign_and_submit) is this and then
+    /// [`submit_signed`](Self::submit_signed), for callers that keep the signed transaction
+    /// and submit it later. The nonce is taken: submit it, or later transactions of the
+    /// signer wait for this one.
+    ///
+    /// # Errors
+    /// `Transport`, `Timeout` reading the nonce or a recent block.
+    pub async fn sign<Call: subxt::tx::TxPayload>(&self, call: &Call) -> Result<Submission> {
         let (birth, birth_hash) = self.recent_block().await?;
         let nonce = self.take_nonce().await?;
         // A power of two no longer than the runtime keeps block hashes for.

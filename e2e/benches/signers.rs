@@ -6,7 +6,7 @@
 //! Markdown tables. A program that prints figures; nothing here asserts a time.
 
 use ehr_client::Options;
-use ehr_e2e::batch::{assert_exactly_once, Batch, Desk};
+use ehr_e2e::batch::{assert_exactly_once, Batch};
 use ehr_e2e::{deployed, NodeOptions, TestNode};
 use std::time::{Duration, Instant};
 
@@ -15,22 +15,6 @@ fn options() -> Options {
         timeout: Duration::from_secs(10),
         ..Options::default()
     }
-}
-
-/// Each signer's nonce on chain, or `None` while the node does not answer.
-async fn nonces(desk: &Desk) -> Option<Vec<u64>> {
-    let read = async {
-        let mut nonces = Vec::new();
-        for client in desk.pool.clients() {
-            nonces.push(client.account_nonce().await.ok()?);
-        }
-        Some(nonces)
-    };
-    // A request on a connection to a node that is going away may never be answered.
-    tokio::time::timeout(Duration::from_secs(2), read)
-        .await
-        .ok()
-        .flatten()
 }
 
 #[tokio::main]
@@ -91,21 +75,14 @@ async fn main() {
     let total = (batch.transactions_per_signer() * batch.signers) as u64;
     let restart = async {
         loop {
-            let landed: u64 = nonces(&desk)
-                .await
-                .map(|now| {
-                    now.iter()
-                        .zip(&desk.nonces_before)
-                        .map(|(n, b)| n - b)
-                        .sum()
-                })
-                .unwrap_or(0);
+            let landed = desk.landed().await.unwrap_or(0);
             if landed >= total / 3 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let at_kill = nonces(&desk)
+        let at_kill = desk
+            .chain_nonces()
             .await
             .expect("the node answers before the kill");
         let killed = Instant::now();
@@ -121,7 +98,7 @@ async fn main() {
             .map(|(then, before)| (then + in_flight as u64).min(before + per_signer))
             .collect();
         loop {
-            if let Some(now) = nonces(&desk).await {
+            if let Some(now) = desk.chain_nonces().await {
                 if now.iter().zip(&targets).all(|(now, target)| now >= target) {
                     break;
                 }

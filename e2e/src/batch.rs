@@ -248,6 +248,57 @@ pub async fn chain_nonce(client: &EhrClient) -> u64 {
     client.account_nonce().await.unwrap()
 }
 
+impl Desk {
+    /// Each signer's nonce on chain, or `None` while the node does not answer within 2 s (a
+    /// request on a connection that is being cut, or to a node going away, may never be
+    /// answered).
+    pub async fn chain_nonces(&self) -> Option<Vec<u64>> {
+        let read = async {
+            let mut nonces = Vec::new();
+            for client in self.pool.clients() {
+                nonces.push(client.account_nonce().await.ok()?);
+            }
+            Some(nonces)
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(2), read)
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// The batch's transactions on chain so far, over all signers (`None` while the node
+    /// does not answer).
+    pub async fn landed(&self) -> Option<u64> {
+        let nonces = self.chain_nonces().await?;
+        Some(
+            nonces
+                .iter()
+                .zip(&self.nonces_before)
+                .map(|(now, before)| now.saturating_sub(*before))
+                .sum(),
+        )
+    }
+}
+
+/// Every item of a paginated list, page after page: `page(offset)` reads one.
+///
+/// # Panics
+/// If a query fails.
+async fn every_item<T, Fut>(mut page: impl FnMut(u32) -> Fut) -> Vec<T>
+where
+    Fut: std::future::Future<Output = ehr_client::Result<ehr::Page<T>>>,
+{
+    let mut items = Vec::new();
+    loop {
+        let found = page(items.len() as u32).await.unwrap();
+        let empty = found.items.is_empty();
+        items.extend(found.items);
+        if empty || items.len() as u32 >= found.total {
+            return items;
+        }
+    }
+}
+
 /// Reads what the batch left on chain: every appointment and document of its patients.
 ///
 /// # Panics
@@ -259,41 +310,23 @@ pub async fn chain_summary(desk: &Desk) -> ChainSummary {
     };
     for patient in desk.pool.clients() {
         let account = patient.account_id();
-        let mut offset = 0;
-        loop {
-            let page = patient
-                .get_all_appointments(account, offset, ehr::MAX_PAGE_SIZE)
-                .await
-                .unwrap();
-            for appointment in &page.items {
-                summary
-                    .appointments
-                    .entry((appointment.doctor, appointment.start))
-                    .or_default()
-                    .push((appointment.patient, appointment.status));
-            }
-            offset += page.items.len() as u32;
-            if page.items.is_empty() || offset >= page.total {
-                break;
-            }
+        let appointments =
+            every_item(|offset| patient.get_all_appointments(account, offset, ehr::MAX_PAGE_SIZE))
+                .await;
+        for appointment in appointments {
+            summary
+                .appointments
+                .entry((appointment.doctor, appointment.start))
+                .or_default()
+                .push((appointment.patient, appointment.status));
         }
-        let mut offset = 0;
-        loop {
-            let page = patient
-                .get_all_documents(account, offset, ehr::MAX_PAGE_SIZE)
-                .await
-                .unwrap();
-            for document in &page.items {
-                summary
-                    .documents
-                    .entry(account)
-                    .or_default()
-                    .push(document.encrypted_cid.clone());
-            }
-            offset += page.items.len() as u32;
-            if page.items.is_empty() || offset >= page.total {
-                break;
-            }
+        let documents =
+            every_item(|offset| patient.get_all_documents(account, offset, ehr::MAX_PAGE_SIZE))
+                .await;
+        // A patient without documents has no entry, as in `Batch::expected`.
+        if !documents.is_empty() {
+            let cids = documents.into_iter().map(|document| document.encrypted_cid);
+            summary.documents.insert(account, cids.collect());
         }
     }
     for documents in summary.documents.values_mut() {

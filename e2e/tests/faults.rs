@@ -37,23 +37,6 @@ fn fault_options() -> Options {
     }
 }
 
-/// Transactions of the batch on chain so far, over all signers (`None` while the node does
-/// not answer).
-async fn landed(desk: &Desk) -> Option<u64> {
-    let count = async {
-        let mut total = 0;
-        for (client, before) in desk.pool.clients().iter().zip(&desk.nonces_before) {
-            total += client.account_nonce().await.ok()?.saturating_sub(*before);
-        }
-        Some(total)
-    };
-    // A request on a connection that is being cut may never be answered.
-    tokio::time::timeout(Duration::from_secs(2), count)
-        .await
-        .ok()
-        .flatten()
-}
-
 /// Runs the batch and, once `at` of every three of its transactions have landed (for each
 /// `at` in `fractions`), runs `fault`; returns the outcomes and how many faults ran before
 /// the batch was done.
@@ -72,7 +55,8 @@ where
     let faults = async {
         for at in fractions {
             loop {
-                if landed(desk)
+                if desk
+                    .landed()
                     .await
                     .is_some_and(|done| done >= total * at / 3)
                 {
@@ -93,6 +77,16 @@ where
             () = &mut faults, if !faults_done => faults_done = true,
         }
     }
+}
+
+/// The faults ran while transactions were in flight: each made the client reconnect, and
+/// some transactions were settled from the chain.
+fn assert_faults_hit(client: &ehr_client::EhrClient, faults_ran: usize) {
+    let faults = client.fault_counts();
+    assert!(
+        faults_ran >= 1 && faults.reconnects >= faults_ran as u64 && faults.settled > 0,
+        "{faults_ran} faults: {faults:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,11 +123,7 @@ async fn batch_lands_exactly_once_across_node_restarts() {
     .await;
 
     // then: the faults hit transactions in flight, and every one landed once
-    let faults = alice.fault_counts();
-    assert!(
-        faults_ran >= 1 && faults.reconnects >= faults_ran as u64 && faults.settled > 0,
-        "{faults_ran} faults: {faults:?}"
-    );
+    assert_faults_hit(&alice, faults_ran);
     assert_exactly_once(&batch, &desk, &outcomes).await;
 }
 
@@ -155,11 +145,7 @@ async fn batch_lands_exactly_once_across_dropped_connections() {
     .await;
 
     // then: the faults hit transactions in flight, and every one landed once
-    let faults = alice.fault_counts();
-    assert!(
-        faults_ran >= 1 && faults.reconnects >= faults_ran as u64 && faults.settled > 0,
-        "{faults_ran} faults: {faults:?}"
-    );
+    assert_faults_hit(&alice, faults_ran);
     assert_exactly_once(&batch, &desk, &outcomes).await;
 }
 
