@@ -11,6 +11,8 @@ pub struct ServeArgs {
     pub port: u16,
     /// Address to bind to. 127.0.0.1 unless told otherwise: the dashboard acts as the signing
     /// account, so only this machine should reach it (the session token is still required).
+    /// It answers only requests addressed to 127.0.0.1, localhost, [::1] or this address, so
+    /// give a specific address rather than 0.0.0.0.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
     /// Write the dashboard's URL (with its session token) to this file once it listens, for

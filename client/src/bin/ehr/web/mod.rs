@@ -238,9 +238,15 @@ fn check(gate: &Gate, jar: &CookieJar, method: &Method, uri: &Uri, headers: &Hea
     if method == Method::GET && from_url {
         let rest: Vec<&(String, String)> =
             query.iter().filter(|(name, _)| name != "token").collect();
+        // A path that starts with `//` would redirect to another host.
+        let path = if uri.path().starts_with("//") {
+            "/"
+        } else {
+            uri.path()
+        };
         let clean = match serde_urlencoded::to_string(&rest) {
-            Ok(rest) if !rest.is_empty() => format!("{}?{rest}", uri.path()),
-            _ => uri.path().to_string(),
+            Ok(rest) if !rest.is_empty() => format!("{path}?{rest}"),
+            _ => path.to_string(),
         };
         return Access::SetCookie(clean);
     }
@@ -325,6 +331,15 @@ mod tests {
         let uri = format!("/patient/book?doctor=5Grw&token={TOKEN}");
         match request(Method::GET, &uri, &[("host", "127.0.0.1:8700")]) {
             Access::SetCookie(clean) => assert_eq!(clean, "/patient/book?doctor=5Grw"),
+            _ => panic!("expected the cookie to be set"),
+        }
+    }
+
+    #[test]
+    fn token_in_the_url_never_redirects_to_another_host() {
+        let uri = format!("//attacker.example/?token={TOKEN}");
+        match request(Method::GET, &uri, &[("host", "127.0.0.1:8700")]) {
+            Access::SetCookie(clean) => assert_eq!(clean, "/"),
             _ => panic!("expected the cookie to be set"),
         }
     }
