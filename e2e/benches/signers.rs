@@ -10,9 +10,12 @@ use ehr_e2e::batch::{assert_exactly_once, Batch};
 use ehr_e2e::{deployed, NodeOptions, TestNode};
 use std::time::{Duration, Instant};
 
+/// As the fault tests: a transaction still unsettled after a minute has met the dev node's
+/// fork stall (see node_costs.rs), and is reported then.
 fn options() -> Options {
     Options {
         timeout: Duration::from_secs(10),
+        settle_for: Duration::from_secs(60),
         ..Options::default()
     }
 }

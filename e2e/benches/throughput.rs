@@ -86,7 +86,13 @@ async fn main() {
     let one_by_one = (bookings / 5).max(10);
 
     let node = TestNode::start();
-    let alice = ehr_e2e::deployed(&node.url(), ehr_client::Options::default()).await;
+    // A transaction still unsettled after a minute has met the dev node's fork stall (see
+    // node_costs.rs): report it as failed then rather than after the default five minutes.
+    let options = ehr_client::Options {
+        settle_for: std::time::Duration::from_secs(60),
+        ..ehr_client::Options::default()
+    };
+    let alice = ehr_e2e::deployed(&node.url(), options).await;
     let bob = alice.with_signer(dev_signer("//Bob").unwrap());
     let dave = alice.with_signer(dev_signer("//Dave").unwrap());
     alice.add_verifier(bob.account_id()).await.unwrap();
