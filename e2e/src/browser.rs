@@ -8,7 +8,7 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -118,10 +118,7 @@ impl Browser {
     pub async fn start(time_zone: &str) -> Self {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map(|address| address.port())
-            .expect("a free port");
+        let port = crate::free_port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .env("TZ", time_zone)
@@ -131,15 +128,10 @@ impl Browser {
             .unwrap_or_else(|err| {
                 panic!("{chromedriver} does not start ({err}): install chromium-driver (scripts/setup.sh does)")
             });
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        assert!(
+            crate::accepts_by(port, Instant::now() + Duration::from_secs(30)),
+            "chromedriver did not listen on {port}"
+        );
         let profile = tempfile::tempdir().expect("a profile directory");
         let capabilities = json!({
             "goog:chromeOptions": {
@@ -268,11 +260,9 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("the screenshot is written");
     }
 
-    /// Ends the session and chromedriver.
-    pub async fn close(mut self) {
+    /// Ends the session; dropping the browser then stops chromedriver.
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 

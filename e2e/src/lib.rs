@@ -49,7 +49,8 @@ const NODE_KEY: &str = "00000000000000000000000000000000000000000000000000000000
 /// The peer id of [`NODE_KEY`].
 const NODE_PEER_ID: &str = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
 
-fn free_port() -> u16 {
+/// A port on 127.0.0.1 that nothing listens on now.
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
@@ -230,16 +231,25 @@ fn spawn(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    if !accepts_by(port, deadline) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("{binary} did not accept connections on {port}"));
+    }
+    Ok(child)
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port`; `false` if nothing does
+/// by `deadline`.
+pub(crate) fn accepts_by(port: u16, deadline: Instant) -> bool {
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
         if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("{binary} did not accept connections on {port}"));
+            return false;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Ok(child)
+    true
 }
 
 impl Drop for TestNode {

@@ -214,6 +214,27 @@ pub fn document_json(document: &Document) -> Value {
 /// key (`None`: it does not), as `ehr doc list` shows it.
 pub struct DocumentRow(pub Document, pub Option<u16>);
 
+impl DocumentRow {
+    /// `documents` of `patient` as rows, each with its kind where `vault` (this account's)
+    /// holds the document's key; without a vault, or if the kinds cannot be read, no kinds.
+    pub async fn of(
+        vault: Option<&ehr_client::DocumentVault<'_>>,
+        patient: AccountId,
+        documents: Vec<Document>,
+    ) -> Vec<Self> {
+        let kinds = match vault {
+            Some(vault) => vault.document_kinds(patient, &documents).await.ok(),
+            None => None,
+        }
+        .unwrap_or_else(|| vec![None; documents.len()]);
+        documents
+            .into_iter()
+            .zip(kinds)
+            .map(|(document, kind)| Self(document, kind))
+            .collect()
+    }
+}
+
 impl Row for DocumentRow {
     fn headers() -> &'static [&'static str] {
         &[

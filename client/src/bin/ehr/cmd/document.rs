@@ -162,21 +162,8 @@ pub async fn run(context: &Context, command: DocumentCommand) -> anyhow::Result<
                 .await?;
             // The kind is inside the encrypted reference: shown where this account holds
             // the document's key.
-            let kinds = match context
-                .vault()
-                .await?
-                .document_kinds(patient, &found.items)
-                .await
-            {
-                Ok(kinds) => kinds,
-                Err(_) => vec![None; found.items.len()],
-            };
-            let rows: Vec<_> = found
-                .items
-                .into_iter()
-                .zip(kinds)
-                .map(|(document, kind)| view::DocumentRow(document, kind))
-                .collect();
+            let vault = context.vault().await?;
+            let rows = view::DocumentRow::of(Some(&vault), patient, found.items).await;
             print_rows(&rows, Some(found.total), page.offset, as_json);
         }
         DocumentCommand::Add {

@@ -10,8 +10,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ehr_client::ehr::{
-    AppointmentStatus, AuditAction, AuditEntry, Doctor, DoctorStatus, DocumentStatus, Patient,
-    MAX_PAGE_SIZE, MS_PER_DAY,
+    AppointmentStatus, AuditAction, AuditEntry, Doctor, DoctorStatus, DocumentStatus,
+    EmergencyCustodian, Patient, MAX_PAGE_SIZE, MS_PER_DAY,
 };
 use ehr_client::{ss58, AccountId, ClientError, EhrClient};
 use maud::{html, Markup, DOCTYPE};
@@ -65,10 +65,17 @@ pub struct Whoami {
     pub doctor: Option<Doctor>,
     pub admin: bool,
     pub verifier: bool,
-    pub custodian: bool,
+    /// The emergency key custodian, if one is appointed.
+    pub custodian: Option<EmergencyCustodian>,
 }
 
 impl Whoami {
+    fn is_custodian(&self) -> bool {
+        self.custodian
+            .as_ref()
+            .is_some_and(|custodian| custodian.account == self.me)
+    }
+
     fn verified_doctor(&self) -> bool {
         self.doctor
             .as_ref()
@@ -103,7 +110,7 @@ async fn whoami(client: &EhrClient) -> Result<Whoami, ClientError> {
         doctor: registered(doctor)?,
         admin: admin? == me,
         verifier: verifier?,
-        custodian: matches!(custodian, Ok(custodian) if custodian.account == me),
+        custodian: custodian.ok(),
     })
 }
 
@@ -168,7 +175,7 @@ fn roles(who: &Whoami) -> String {
     if who.verifier {
         roles.push("verifier".into());
     }
-    if who.custodian {
+    if who.is_custodian() {
         roles.push("emergency custodian".into());
     }
     if who.patient.is_some() {
@@ -331,7 +338,8 @@ pub async fn doctors(State(app): State<Shared>, Query(query): Query<DoctorsQuery
         .await?;
     let extra = specialty
         .as_ref()
-        .map(|text| format!("&specialty={}", urlencode(text)))
+        .and_then(|text| serde_urlencoded::to_string([("specialty", text)]).ok())
+        .map(|pair| format!("&{pair}"))
         .unwrap_or_default();
     let content = html! {
         form.filter method="get" {
@@ -487,19 +495,8 @@ async fn documents(
     let found = client
         .get_all_documents(patient, offset, MAX_PAGE_SIZE)
         .await?;
-    let kinds = match app.context.vault().await {
-        Ok(vault) => vault
-            .document_kinds(patient, &found.items)
-            .await
-            .unwrap_or_else(|_| vec![None; found.items.len()]),
-        Err(_) => vec![None; found.items.len()],
-    };
-    let rows: Vec<view::DocumentRow> = found
-        .items
-        .into_iter()
-        .zip(kinds)
-        .map(|(document, kind)| view::DocumentRow(document, kind))
-        .collect();
+    let vault = app.context.vault().await.ok();
+    let rows = view::DocumentRow::of(vault.as_ref(), patient, found.items).await;
     let patient_text = ss58(&patient);
     let (path, extra) = list;
     Ok(html! {
@@ -564,7 +561,6 @@ pub async fn patient_emergency(State(app): State<Shared>) -> Page {
     let client = &app.context.client;
     let who = whoami(client).await?;
     let deposit = client.emergency_key(who.me).await.ok();
-    let custodian = client.emergency_custodian().await.ok();
     let openings = recent_audit(client, who.me, |action| {
         matches!(
             action,
@@ -588,7 +584,7 @@ pub async fn patient_emergency(State(app): State<Shared>) -> Page {
     let content = html! {
         section id="deposit" {
             h2 { "Key deposit" }
-            @match (&custodian, &deposit) {
+            @match (&who.custodian, &deposit) {
                 (None, _) => p { "No emergency custodian is appointed." },
                 (Some(_), Some(deposit)) => {
                     p { "Your record key (epoch " (deposit.key_epoch) ") is deposited with the custodian since " time datetime=(time(deposit.deposited_at)) { (time(deposit.deposited_at)) } "." }
@@ -757,7 +753,6 @@ pub async fn admin(State(app): State<Shared>, Query(query): Query<PageQuery>) ->
         .get_registered_doctors(query.offset, MAX_PAGE_SIZE)
         .await?;
     let verifiers = client.verifier_count().await?;
-    let custodian = client.emergency_custodian().await.ok();
     let content = html! {
         @if who.verifier {
             section id="doctors" {
@@ -781,7 +776,7 @@ pub async fn admin(State(app): State<Shared>, Query(query): Query<PageQuery>) ->
             }
             section id="custodian" {
                 h2 { "Emergency key custodian" }
-                @match &custodian {
+                @match &who.custodian {
                     Some(custodian) => {
                         p { code { (ss58(&custodian.account)) } }
                         (action_form("remove_custodian", "Remove the custodian", html! {}))
@@ -797,11 +792,4 @@ pub async fn admin(State(app): State<Shared>, Query(query): Query<PageQuery>) ->
         @if !who.admin && !who.verifier { p.error { "This account is neither the admin nor a verifier." } }
     };
     Ok(layout(&app, &who, "Administration", content))
-}
-
-/// `text` for a URL query value.
-fn urlencode(text: &str) -> String {
-    serde_urlencoded::to_string([("v", text)])
-        .map(|encoded| encoded.trim_start_matches("v=").to_string())
-        .unwrap_or_default()
 }
