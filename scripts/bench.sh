@@ -66,6 +66,10 @@ step "contract build"
 mkdir -p "$cache/bundle-bench"
 cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle-bench/ehr.contract"
 export EHR_CONTRACT_BUNDLE=$cache/bundle-bench/ehr.contract
+# The floor (section 1): the smallest message of each kind, what any contract's call pays.
+(cd contracts/floor && cargo contract build --release --quiet) >&2
+cp "$CARGO_TARGET_DIR/ink/floor/floor.contract" "$cache/bundle-bench/floor.contract"
+export EHR_FLOOR_BUNDLE=$cache/bundle-bench/floor.contract
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -37,6 +37,14 @@ pub enum Finality {
     InBlock,
     /// Included in a finalized block: for audit-relevant writes that must not be undone.
     Finalized,
+    /// Included in a best block with at least this many blocks built on it, for chains
+    /// whose finality lags or whose tip forks (several authors racing). A value read from the
+    /// block (an appointment's id) holds only as long as the block stays on the best chain:
+    /// depth makes a replacement of it unlikely, finality makes it impossible. A chain that
+    /// seals only on demand (the dev node) must keep getting transactions for the depth to
+    /// come; else the submission ends [`Unsettled`](crate::ClientError::Unsettled) after
+    /// [`Options::settle_for`].
+    Depth(u32),
 }
 
 /// Tunables of an [`EhrClient`].

@@ -75,12 +75,18 @@ pub struct Included {
 }
 
 /// The extrinsic hashes of recent blocks, by number, shared by the clients of a connection.
-/// Forgotten on reconnect: a node that restarted may have lost its last blocks and built
-/// others under the same numbers.
+/// An entry counts only while its hash is the one the walk down from the current head
+/// expects at its number: after a reorganisation (forks, or a node that restarted and lost
+/// its last blocks) the replaced blocks are read again, never trusted by number.
 #[derive(Default)]
 pub(crate) struct BlockIndex {
-    generation: u64,
-    blocks: BTreeMap<u32, (H256, Vec<H256>)>,
+    blocks: BTreeMap<u32, IndexedBlock>,
+}
+
+struct IndexedBlock {
+    hash: H256,
+    parent: H256,
+    extrinsics: Vec<H256>,
 }
 
 enum Settled {
@@ -175,6 +181,14 @@ impl EhrClient {
             .instrument(tracing::debug_span!("in_block"))
             .await;
         let why = match watched {
+            // In a best block: the same loop as settling, which waits until the block has the
+            // depth asked for and follows the transaction if a reorganisation moves it.
+            Ok(Ok(_)) if matches!(self.options.finality, Finality::Depth(_)) => {
+                return self
+                    .follow(submission, "waiting for depth".into())
+                    .instrument(tracing::debug_span!("depth"))
+                    .await
+            }
             Ok(Ok(in_block)) => {
                 let events = tokio::time::timeout(timeout, in_block.wait_for_success())
                     .instrument(tracing::debug_span!("events"))
@@ -202,17 +216,24 @@ impl EhrClient {
         self.settle(submission, why).await
     }
 
-    /// Finds out from the chain what became of `submission`, submitting the same bytes again
-    /// while it is neither included nor impossible.
-    #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(nonce = submission.nonce, why = %why))]
+    /// Finds out from the chain what became of `submission` after its fast path failed
+    /// (counted in [`FaultCounts::settled`](crate::FaultCounts::settled)).
     async fn settle(&self, submission: &Submission, why: String) -> Result<Included> {
+        self.connection
+            .settled
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.follow(submission, why).await
+    }
+
+    /// Follows `submission` on the chain until it is included (as deep as
+    /// [`Options::finality`](crate::Options::finality) asks) or provably never will be,
+    /// submitting the same bytes again while it is neither.
+    #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(nonce = submission.nonce, why = %why))]
+    async fn follow(&self, submission: &Submission, why: String) -> Result<Included> {
         let started = tokio::time::Instant::now();
         let mut link = self.connection.link();
         let mut resubmissions = 0;
         let mut last_error = String::from("none");
-        self.connection
-            .settled
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         loop {
             let step = tokio::time::timeout(
                 self.options.timeout,
@@ -294,22 +315,30 @@ impl EhrClient {
         resubmissions: &mut u32,
     ) -> Result<Settled> {
         let head_hash = match self.options.finality {
-            Finality::InBlock => link.rpc.chain_get_block_hash(None).await?,
+            Finality::InBlock | Finality::Depth(_) => link.rpc.chain_get_block_hash(None).await?,
             Finality::Finalized => Some(link.rpc.chain_get_finalized_head().await?),
         }
         .ok_or_else(|| ClientError::Transport("the node has no best block".into()))?;
         let head = link.api.blocks().at(head_hash).await?;
         let head_number = head.number();
         let chain_nonce = head.account_nonce(&self.chain_account_id()).await?;
-        if let Some(block_hash) = self
+        // Under `Depth(n)` a block counts once n blocks are built on it.
+        let included_by = match self.options.finality {
+            Finality::Depth(depth) => head_number.saturating_sub(depth),
+            Finality::InBlock | Finality::Finalized => head_number,
+        };
+        if let Some((number, block_hash)) = self
             .find_extrinsic(
                 link,
                 submission.extrinsic_hash,
                 submission.birth,
-                head_number,
+                (head_number, head_hash),
             )
             .await?
         {
+            if number > included_by {
+                return Ok(Settled::Pending);
+            }
             let block = link.api.blocks().at(block_hash).await?;
             let extrinsics = block.extrinsics().await?;
             for extrinsic in extrinsics.iter() {
@@ -340,11 +369,20 @@ impl EhrClient {
         match link.rpc.author_submit_extrinsic(&submission.bytes).await {
             Ok(_) => {
                 *resubmissions += 1;
-                tracing::debug!(nonce = submission.nonce, "submitted again");
+                tracing::debug!(
+                    nonce = submission.nonce,
+                    head_number,
+                    chain_nonce,
+                    birth = submission.birth,
+                    "submitted again"
+                );
                 Ok(Settled::Pending)
             }
             Err(err) => match ClientError::from(err) {
-                ClientError::Rejected(reason) if still_possible(&reason) => Ok(Settled::Pending),
+                ClientError::Rejected(reason) if still_possible(&reason) => {
+                    tracing::debug!(nonce = submission.nonce, head_number, chain_nonce, %reason, "not submitted again");
+                    Ok(Settled::Pending)
+                }
                 ClientError::Rejected(reason) => {
                     Ok(Settled::Never(format!("the node refuses it now: {reason}")))
                 }
@@ -353,49 +391,54 @@ impl EhrClient {
         }
     }
 
-    /// The block among `from..=to` that includes `extrinsic_hash`, if any.
+    /// The block of the chain that ends at `head` (number, hash), at or above `from`, that
+    /// includes `extrinsic_hash`, if any. Walks down from the head by parent hashes, so a
+    /// block replaced by a reorganisation is never taken for the one now at its number.
     async fn find_extrinsic(
         &self,
         link: &Link,
         extrinsic_hash: H256,
         from: u32,
-        to: u32,
-    ) -> Result<Option<H256>> {
+        head: (u32, H256),
+    ) -> Result<Option<(u32, H256)>> {
         let mut index = self.connection.blocks.lock().await;
-        if index.generation != link.generation {
-            index.blocks.clear();
-            index.generation = link.generation;
-        }
-        for number in from..=to {
+        let (head_number, mut expected) = head;
+        for number in (from..=head_number).rev() {
             let known = index
                 .blocks
                 .get(&number)
-                .map(|(hash, hashes)| (*hash, hashes.contains(&extrinsic_hash)));
-            let (hash, found) = match known {
+                .filter(|block| block.hash == expected)
+                .map(|block| (block.parent, block.extrinsics.contains(&extrinsic_hash)));
+            let (parent, found) = match known {
                 Some(known) => known,
                 None => {
-                    let Some(hash) = link.rpc.chain_get_block_hash(Some(number.into())).await?
-                    else {
-                        continue;
-                    };
-                    let block = link.api.blocks().at(hash).await?;
-                    let hashes = block
+                    let block = link.api.blocks().at(expected).await?;
+                    let extrinsics = block
                         .extrinsics()
                         .await?
                         .iter()
                         .map(|extrinsic| extrinsic.map(|e| hash_from_body(e.bytes())))
                         .collect::<Result<Vec<_>, _>>()?;
-                    let found = hashes.contains(&extrinsic_hash);
-                    index.blocks.insert(number, (hash, hashes));
+                    let parent = block.header().parent_hash;
+                    let found = extrinsics.contains(&extrinsic_hash);
+                    index.blocks.insert(
+                        number,
+                        IndexedBlock {
+                            hash: expected,
+                            parent,
+                            extrinsics,
+                        },
+                    );
                     while index.blocks.len() > REMEMBERED_BLOCKS {
                         index.blocks.pop_first();
                     }
-                    (hash, found)
+                    (parent, found)
                 }
             };
             if found {
-                return Ok(Some(hash));
+                return Ok(Some((number, expected)));
             }
+            expected = parent;
         }
         Ok(None)
     }
@@ -485,7 +528,7 @@ async fn watch(
 ) -> std::result::Result<subxt::tx::TxInBlock<SubstrateConfig, Api>, String> {
     while let Some(status) = progress.next().await {
         match status {
-            Ok(TxStatus::InBestBlock(in_block)) if finality == Finality::InBlock => {
+            Ok(TxStatus::InBestBlock(in_block)) if finality != Finality::Finalized => {
                 return Ok(in_block)
             }
             Ok(TxStatus::InFinalizedBlock(in_block)) => return Ok(in_block),

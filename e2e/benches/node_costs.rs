@@ -27,7 +27,9 @@
 //! does not finalize two forks. Until the growth runs on such a chain, `scripts/bench.sh`
 //! measures the node at 0 and 20 (a full page) and drink's tables show the flatness up to
 //! 100,000. Set `RUST_LOG=ehr_client=debug` to see each settle step.
-//! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it.
+//! The contract bundle is `$EHR_CONTRACT_BUNDLE` or built like the e2e tests build it. With
+//! `$EHR_FLOOR_BUNDLE` (`contracts/floor` built; `scripts/bench.sh` sets it) it ends with the
+//! floor: the smallest query, write, cell read, new cell and event topic on the same node.
 
 use codec::{Decode, Encode};
 use ehr::{Timestamp, MS_PER_MINUTE};
@@ -1117,11 +1119,114 @@ async fn main() {
         );
     }
     print_goals(&measured, &scales, &results);
+    print_floor(&bench, &results).await;
     println!(
         "\n_{} transactions to grow the state, {:.0} s in all._",
         group(bench.transactions),
         began.elapsed().as_secs_f64()
     );
+}
+
+/// What any call costs on this node, from `contracts/floor` (`$EHR_FLOOR_BUNDLE`): its
+/// cheapest query and write, and what one more cell read, one new cell and one event topic
+/// add; beside them, `ehr`'s cheapest query and `book_appointment` at the smallest N.
+async fn print_floor(bench: &Bench, results: &[(u32, Vec<(&'static str, Cost)>)]) {
+    let Some(path) = std::env::var_os("EHR_FLOOR_BUNDLE") else {
+        println!("\n_The floor: skipped (set `EHR_FLOOR_BUNDLE`; `scripts/bench.sh` does)._");
+        return;
+    };
+    let floor_bundle = ehr_client::ContractBundle::load(&path).expect("the floor bundle loads");
+    let ehr_bundle =
+        ehr_client::ContractBundle::load(ehr_e2e::contract_bundle()).expect("the bundle loads");
+    let mut floor = bench
+        .admin
+        .with_signer(ehr_client::dev_signer("//Alice").unwrap());
+    floor
+        .deploy(&floor_bundle)
+        .await
+        .expect("deploying the floor works");
+    let call = |name: &'static str, argument: Option<u32>| {
+        let floor = &floor;
+        async move {
+            let mut data = messages::selector(name).to_vec();
+            if let Some(argument) = argument {
+                argument.encode_to(&mut data);
+            }
+            dry_run(floor, name, data).await
+        }
+    };
+    let read_root = call("read_root", None).await;
+    let read_one = call("read_one_cell", None).await;
+    let read_ten = call("read_ten_cells", None).await;
+    let write_root = call("write_root", Some(7)).await;
+    let insert = call("insert_cell", None).await;
+    let topic = call("emit_topic", Some(7)).await;
+    let less = |a: &Cost, b: &Cost, per: u64| Cost {
+        ref_time: a.ref_time.saturating_sub(b.ref_time) / per,
+        proof_size: a.proof_size.saturating_sub(b.proof_size) / per,
+        deposit: (a.deposit - b.deposit) / i128::from(per),
+    };
+    let smallest = &results[0].1;
+    let ehr = |label: &str| {
+        smallest
+            .iter()
+            .find(|(name, _)| *name == label)
+            .map(|(_, c)| *c)
+    };
+    let cheapest_query = smallest
+        .iter()
+        .filter(|(name, _)| messages::label_mutates(name) == Some(false))
+        .min_by_key(|(_, cost)| cost.ref_time)
+        .copied();
+    println!(
+        "\n### The floor: what any call costs on this node\n\n         `contracts/floor` ({} B of code, against `ehr`'s {} B) has the smallest message of each \
+         kind. Its figures are what any contract's message pays at least on \
+         substrate-contracts-node 0.42.0; the differences price one more storage cell read, one \
+         new cell written and one event topic.\n",
+        group(floor_bundle.wasm.len() as u64),
+        group(ehr_bundle.wasm.len() as u64),
+    );
+    println!("| what | ref_time (10⁹) | proof_size | deposit |");
+    println!("|---|---:|---:|---:|");
+    let mut rows = vec![
+        ("a query: `floor.read_root` (the root cell)", read_root),
+        ("a write: `floor.write_root` (the root cell)", write_root),
+        (
+            "one more cell read (`read_one_cell` − `read_root`)",
+            less(&read_one, &read_root, 1),
+        ),
+        (
+            "one more cell read, from ten (`read_ten_cells` − `read_root`) / 10",
+            less(&read_ten, &read_root, 10),
+        ),
+        (
+            "one new cell (`insert_cell` − `write_root`)",
+            less(&insert, &write_root, 1),
+        ),
+        (
+            "one event with one topic (`emit_topic` − `write_root`)",
+            less(&topic, &write_root, 1),
+        ),
+    ];
+    if let Some((name, cost)) = cheapest_query {
+        rows.push((leak(format!("`ehr`'s cheapest query, `{name}`")), cost));
+    }
+    if let Some(cost) = ehr("book_appointment") {
+        rows.push(("`ehr`'s `book_appointment`", cost));
+    }
+    for (what, cost) in rows {
+        println!(
+            "| {what} | {} | {} | {} |",
+            giga(cost.ref_time),
+            group(cost.proof_size),
+            cost.deposit
+        );
+    }
+}
+
+/// A label made at run time, kept for the program's life (a handful per run).
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
 }
 
 /// The cost goals (issue 15), each with the worst figure measured and whether it is met.

@@ -116,9 +116,7 @@ impl Batch {
                 .transfer_keep_alive(subxt::utils::MultiAddress::Id(to), jobs * 2_000_000_000_000);
             alice.sign_and_submit(&transfer).await.unwrap();
         }
-        let signers =
-            (0..self.signers).map(|index| dev_signer(&format!("//Patient{index}")).unwrap());
-        let pool = SignerPool::new(alice, signers);
+        let pool = self.signer_pool(alice);
         let traffic = crate::traffic::traffic_account(alice).await;
         let mut nonces_before = Vec::new();
         for patient in &patients {
@@ -130,6 +128,22 @@ impl Batch {
             first_slot,
             nonces_before,
             traffic,
+        }
+    }
+
+    /// The batch's patients (`//Patient0`, …), each on `base`'s connection and options.
+    fn signer_pool(&self, base: &EhrClient) -> SignerPool {
+        let signers =
+            (0..self.signers).map(|index| dev_signer(&format!("//Patient{index}")).unwrap());
+        SignerPool::new(base, signers)
+    }
+
+    /// `desk`, its patients submitting through `base`'s connection and with its options
+    /// (another [`Finality`](ehr_client::Finality), say) from now on.
+    pub fn through(&self, desk: Desk, base: &EhrClient) -> Desk {
+        Desk {
+            pool: self.signer_pool(base),
+            ..desk
         }
     }
 

@@ -29,6 +29,9 @@ pub struct NodeOptions {
     pub persistent: bool,
     /// Peers to sync from (`--bootnodes`), e.g. [`TestNode::p2p_address`] of another node.
     pub bootnodes: Vec<String>,
+    /// Seconds the node waits before it finalizes a block it sealed or imported
+    /// (`--finalize-delay-sec`, at most 255); `None` keeps the node's default of 1 s.
+    pub finalize_delay_sec: Option<u8>,
 }
 
 /// A `substrate-contracts-node --dev` on 127.0.0.1, stopped when dropped.
@@ -198,6 +201,9 @@ fn spawn(
     } else {
         command.arg("--bootnodes").args(&options.bootnodes);
     }
+    if let Some(delay) = options.finalize_delay_sec {
+        command.args(["--finalize-delay-sec", &delay.to_string()]);
+    }
     let mut child = command
         .args(["--rpc-port", &port.to_string()])
         .args(["--port", &p2p_port.to_string()])
@@ -253,7 +259,15 @@ pub(crate) fn accepts_by(port: u16, deadline: Instant) -> bool {
 }
 
 impl Drop for TestNode {
+    /// Stops the node; with `EHR_KEEP_NODE_LOGS=DIR` set, keeps its log (since its last
+    /// start) as `DIR/node-<rpc port>.log` first, for a failed run's diagnosis.
     fn drop(&mut self) {
+        if let Some(dir) = std::env::var_os("EHR_KEEP_NODE_LOGS") {
+            let kept = PathBuf::from(dir).join(format!("node-{}.log", self.port));
+            if let Err(err) = std::fs::copy(self.log.path(), &kept) {
+                eprintln!("could not keep the node's log as {}: {err}", kept.display());
+            }
+        }
         self.stop();
     }
 }

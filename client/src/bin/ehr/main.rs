@@ -63,8 +63,12 @@ struct Cli {
     #[arg(long, global = true)]
     json: bool,
     /// Wait until transactions are finalized, not just included in a block.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "depth")]
     finalized: bool,
+    /// Wait until a transaction's block has this many blocks on it (for a chain whose
+    /// finality lags or whose tip forks).
+    #[arg(long, global = true, value_name = "BLOCKS")]
+    depth: Option<u32>,
     /// Seconds to wait for any answer from the node.
     #[arg(long, global = true, default_value_t = 60)]
     timeout: u64,
@@ -159,10 +163,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let options = Options {
         timeout: Duration::from_secs(cli.timeout),
-        finality: if cli.finalized {
-            Finality::Finalized
-        } else {
-            Finality::InBlock
+        finality: match (cli.finalized, cli.depth) {
+            (true, _) => Finality::Finalized,
+            (false, Some(blocks)) => Finality::Depth(blocks),
+            (false, None) => Finality::InBlock,
         },
         ..Options::default()
     };
