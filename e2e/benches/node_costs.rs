@@ -1178,15 +1178,16 @@ async fn print_floor(bench: &Bench, results: &[(u32, Vec<(&'static str, Cost)>)]
         .filter(|(name, _)| messages::label_mutates(name) == Some(false))
         .min_by_key(|(_, cost)| cost.ref_time)
         .copied();
+    println!("\n### The floor: what any call costs on this node\n");
     println!(
-        "\n### The floor: what any call costs on this node\n\n         `contracts/floor` ({} B of code, against `ehr`'s {} B) has the smallest message of each \
+        "`contracts/floor` ({} B of code, against `ehr`'s {} B) has the smallest message of each \
          kind. Its figures are what any contract's message pays at least on \
          substrate-contracts-node 0.42.0; the differences price one more storage cell read, one \
          new cell written and one event topic.\n",
         group(floor_bundle.wasm.len() as u64),
         group(ehr_bundle.wasm.len() as u64),
     );
-    println!("| what | ref_time (10⁹) | proof_size | deposit |");
+    println!("| what | ref_time (10⁹) | proof_size | deposit: bytes / items |");
     println!("|---|---:|---:|---:|");
     let mut rows = vec![
         ("a query: `floor.read_root` (the root cell)", read_root),
@@ -1215,11 +1216,16 @@ async fn print_floor(bench: &Bench, results: &[(u32, Vec<(&'static str, Cost)>)]
         rows.push(("`ehr`'s `book_appointment`", cost));
     }
     for (what, cost) in rows {
+        let (bytes, items) = bench.chain.bytes_and_items(cost.deposit);
+        let deposit = if cost.deposit == 0 {
+            "–".to_string()
+        } else {
+            format!("{bytes:+} B / {items:+}")
+        };
         println!(
-            "| {what} | {} | {} | {} |",
+            "| {what} | {} | {} | {deposit} |",
             giga(cost.ref_time),
             group(cost.proof_size),
-            cost.deposit
         );
     }
 }
