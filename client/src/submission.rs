@@ -228,7 +228,7 @@ impl EhrClient {
     /// Follows `submission` on the chain until it is included (as deep as
     /// [`Options::finality`](crate::Options::finality) asks) or provably never will be,
     /// submitting the same bytes again while it is neither.
-    #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(nonce = submission.nonce, why = %why))]
+    #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(signer = %self.chain_account_id(), nonce = submission.nonce, why = %why))]
     async fn follow(&self, submission: &Submission, why: String) -> Result<Included> {
         let started = tokio::time::Instant::now();
         let mut link = self.connection.link();

@@ -151,6 +151,56 @@ async fn batch_lands_exactly_once_across_dropped_connections() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn depth_mode_returns_once_the_block_has_that_many_blocks_on_it() {
+    // given: a client that counts a transaction done at depth 3, and other traffic making
+    // blocks (the dev node seals only when a transaction arrives)
+    const DEPTH: u32 = 3;
+    let node = TestNode::start();
+    let alice = deployed(&node.url(), fault_options()).await;
+    let traffic = ehr_e2e::traffic::traffic_account(&alice).await;
+    let deep = ehr_client::EhrClient::connect_with(
+        &node.url(),
+        ehr_client::dev_signer("//Alice").unwrap(),
+        Options {
+            finality: Finality::Depth(DEPTH),
+            ..fault_options()
+        },
+    )
+    .await
+    .unwrap();
+    let to = ehr_client::to_chain_account(&traffic.account_id());
+    let transfer = ehr_client::node::tx()
+        .balances()
+        .transfer_keep_alive(subxt::utils::MultiAddress::Id(to), 1_000_000_000_000);
+
+    // when: it submits a transfer
+    let included = ehr_e2e::traffic::with_traffic(&traffic, deep.sign_and_submit(&transfer))
+        .await
+        .expect("the transfer lands");
+
+    // then: its block is on the best chain with at least DEPTH blocks on it
+    let rpc = deep.rpc();
+    let block = rpc
+        .chain_get_header(Some(included.block_hash))
+        .await
+        .unwrap()
+        .expect("the block is known")
+        .number;
+    let best = deep.best_block_number().await.unwrap();
+    assert!(best >= block + DEPTH, "block {block}, best {best}");
+    assert_eq!(
+        rpc.chain_get_block_hash(Some(block.into())).await.unwrap(),
+        Some(included.block_hash),
+        "the block is on the best chain"
+    );
+    assert_eq!(
+        deep.fault_counts().settled,
+        0,
+        "waiting for depth is not a fault"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lands_exactly_once_in_finalized_mode() {
     // given: a client that waits for finality (the dev node finalizes a block a second
     // after it is made, so the batch is a fifth of the others)
