@@ -42,7 +42,10 @@ if [[ $mode == full ]]; then
   doc_sizes=1,100
   out=docs/benchmarks.md
 else
-  node_scales=0,20
+  # N = 0 only: growing to 20 with pipelined batches failed 2 of 3 CI runs on 2026-11-26 (the
+  # dev node stalls a signer's transactions; README, "Open problem: the proxy test"); the full
+  # run measures 0 and 20
+  node_scales=0
   scales=0,50
   # The dev profile: the e2e and client crates are compiled for the tests already.
   profile=(--profile dev)
