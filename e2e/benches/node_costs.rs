@@ -131,6 +131,15 @@ struct Chain {
 impl Chain {
     /// (bytes, items) of a deposit: items at the per-item price, the rest in bytes. Exact while
     /// a call adds or frees fewer bytes than one item costs (20,000 on contracts-node).
+    /// A table cell for `deposit`: "+bytes B / +items", or "–" for none.
+    fn deposit_cell(&self, deposit: i128) -> String {
+        if deposit == 0 {
+            return "–".to_string();
+        }
+        let (bytes, items) = self.bytes_and_items(deposit);
+        format!("{bytes:+} B / {items:+}")
+    }
+
     fn bytes_and_items(&self, deposit: i128) -> (i128, i128) {
         let per_item = self.per_item as i128;
         let items = (deposit + deposit.signum() * per_item / 2) / per_item;
@@ -1104,12 +1113,7 @@ async fn main() {
     for (row, name) in measured.iter().enumerate() {
         let cost = *cost_of(row).last().expect("a scale");
         let (ref_time, proof_size) = chain.extrinsic(&cost);
-        let (bytes, items) = chain.bytes_and_items(cost.deposit);
-        let deposit = if cost.deposit == 0 {
-            "–".to_string()
-        } else {
-            format!("{bytes:+} B / {items:+}")
-        };
+        let deposit = chain.deposit_cell(cost.deposit);
         println!(
             "| `{name}` | {} | {} | {} | {} | {deposit} |",
             giga(ref_time),
@@ -1189,7 +1193,7 @@ async fn print_floor(bench: &Bench, results: &[(u32, Vec<(&'static str, Cost)>)]
     );
     println!("| what | ref_time (10⁹) | proof_size | deposit: bytes / items |");
     println!("|---|---:|---:|---:|");
-    let mut rows = vec![
+    let mut rows: Vec<(String, Cost)> = [
         ("a query: `floor.read_root` (the root cell)", read_root),
         ("a write: `floor.write_root` (the root cell)", write_root),
         (
@@ -1208,31 +1212,24 @@ async fn print_floor(bench: &Bench, results: &[(u32, Vec<(&'static str, Cost)>)]
             "one event with one topic (`emit_topic` − `write_root`)",
             less(&topic, &write_root, 1),
         ),
-    ];
+    ]
+    .into_iter()
+    .map(|(what, cost)| (what.to_string(), cost))
+    .collect();
     if let Some((name, cost)) = cheapest_query {
-        rows.push((leak(format!("`ehr`'s cheapest query, `{name}`")), cost));
+        rows.push((format!("`ehr`'s cheapest query, `{name}`"), cost));
     }
     if let Some(cost) = ehr("book_appointment") {
-        rows.push(("`ehr`'s `book_appointment`", cost));
+        rows.push(("`ehr`'s `book_appointment`".into(), cost));
     }
     for (what, cost) in rows {
-        let (bytes, items) = bench.chain.bytes_and_items(cost.deposit);
-        let deposit = if cost.deposit == 0 {
-            "–".to_string()
-        } else {
-            format!("{bytes:+} B / {items:+}")
-        };
+        let deposit = bench.chain.deposit_cell(cost.deposit);
         println!(
             "| {what} | {} | {} | {deposit} |",
             giga(cost.ref_time),
             group(cost.proof_size),
         );
     }
-}
-
-/// A label made at run time, kept for the program's life (a handful per run).
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
 }
 
 /// The cost goals (issue 15), each with the worst figure measured and whether it is met.
