@@ -124,6 +124,9 @@ pub struct FaultCounts {
     /// Transactions settled from the chain (looked up, and submitted again if missing)
     /// because the node did not report their inclusion.
     pub settled: u64,
+    /// Replacements signed with the same nonce, for transactions the node held without
+    /// including them (see [`submission`](crate::submission)).
+    pub replaced: u64,
 }
 
 /// Where [`EhrClient::deploy`] put the contract.
@@ -294,6 +297,10 @@ impl EhrClient {
             settled: self
                 .connection
                 .settled
+                .load(std::sync::atomic::Ordering::Relaxed),
+            replaced: self
+                .connection
+                .replaced
                 .load(std::sync::atomic::Ordering::Relaxed),
         }
     }

@@ -59,6 +59,8 @@ pub(crate) struct Connection {
     reconnect_for: Duration,
     /// Transactions whose fate was settled from the chain after the fast path failed.
     pub(crate) settled: std::sync::atomic::AtomicU64,
+    /// Replacements signed with the same nonce for transactions the node held unincluded.
+    pub(crate) replaced: std::sync::atomic::AtomicU64,
 }
 
 impl Connection {
@@ -84,6 +86,7 @@ impl Connection {
             timeout,
             reconnect_for,
             settled: Default::default(),
+            replaced: Default::default(),
         })
     }
 

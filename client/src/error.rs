@@ -50,6 +50,19 @@ pub enum ClientError {
         /// Why the client could not settle it.
         reason: String,
     },
+    /// The transaction was included, once, in `block_hash`, but the node no longer keeps
+    /// that block's state, so it cannot say how the transaction went (its events, success
+    /// or failure): a pruning node keeps the state of its last blocks only (256 by default).
+    /// Read the block's events from an archive node. Never submit it anew: it is on chain.
+    #[error("transaction {extrinsic_hash:?} (nonce {nonce}) was included in block {block_hash:?}, but the node has pruned that block's state, so its outcome cannot be read there: ask an archive node")]
+    IncludedStatePruned {
+        /// The hash of the form included.
+        extrinsic_hash: subxt::utils::H256,
+        /// The signer's nonce it carried.
+        nonce: u64,
+        /// The block that includes it.
+        block_hash: subxt::utils::H256,
+    },
     /// Bytes from the chain did not decode as the expected type.
     #[error("could not decode {what}: {reason}")]
     Decode {

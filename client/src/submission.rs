@@ -14,11 +14,23 @@
 //!    used the nonce, so this one can never be included;
 //! 4. not found, and the head is past the era's end: it can never be included;
 //! 5. otherwise submit the **same bytes** again (same nonce, so a second inclusion is
-//!    impossible) and check again a moment later.
+//!    impossible) and check again a moment later;
+//! 6. if the node keeps answering that it has the transaction already, or that it banned it,
+//!    while its nonce is the signer's next on chain and for longer than [`STUCK_FOR`], the
+//!    node's pool holds it without offering it to blocks (substrate-contracts-node 0.42.0's
+//!    pool does this under load: it revalidates a transaction against an older block, files
+//!    it as waiting for a nonce that is already used, or drops and bans it). The client then
+//!    signs a **replacement**: the same call with the **same nonce**, mortal from a recent
+//!    block, with a tip one planck higher than the last (so it also replaces a transaction
+//!    the pool holds as ready). The node validates it afresh. Both carry one nonce, so at
+//!    most one of them is ever included; from then on the client looks for either, and
+//!    reports the one included. At most [`MAX_REPLACEMENTS`] per transaction.
 //!
 //! Each transaction ends with one typed outcome: included (with its events, or with the
-//! dispatch error it failed with), [`ClientError::NotIncluded`] (proven never to be included),
-//! or [`ClientError::Unsettled`] (still unknown after
+//! dispatch error it failed with), [`ClientError::IncludedStatePruned`] (included, but the
+//! node has pruned its block's state, so its events cannot be read there),
+//! [`ClientError::NotIncluded`] (proven never to be included), or
+//! [`ClientError::Unsettled`] (still unknown after
 //! [`Options::settle_for`](crate::Options::settle_for): it may yet be included).
 
 use crate::connection::{Api, Link};
@@ -45,6 +57,14 @@ const BIRTH_DEPTH: u32 = 8;
 /// Blocks whose extrinsic hashes are remembered while settling (the oldest are forgotten).
 const REMEMBERED_BLOCKS: usize = 4096;
 
+/// How long the node may hold a transaction whose nonce is the signer's next on chain
+/// ("already imported" or "banned") before the client signs a replacement with the same
+/// nonce. Two blocks of a six-second chain: a ready transaction is in the next block.
+pub const STUCK_FOR: Duration = Duration::from_secs(12);
+
+/// Replacements per transaction at most (each tips one planck more than the last).
+pub const MAX_REPLACEMENTS: u32 = 3;
+
 /// A signed transaction the client can find again.
 #[derive(Debug, Clone)]
 pub struct Submission {
@@ -57,6 +77,67 @@ pub struct Submission {
     /// The first block number at which it can no longer be included.
     pub death: u32,
     bytes: Vec<u8>,
+    /// The call it carries, SCALE-encoded: a replacement signs it again with the same nonce.
+    call_data: Vec<u8>,
+}
+
+/// One signed form of a submission: the first, or a replacement with the same nonce.
+#[derive(Debug, Clone)]
+struct SignedForm {
+    extrinsic_hash: H256,
+    birth: u32,
+    death: u32,
+    bytes: Vec<u8>,
+}
+
+impl From<&Submission> for SignedForm {
+    fn from(submission: &Submission) -> Self {
+        SignedForm {
+            extrinsic_hash: submission.extrinsic_hash,
+            birth: submission.birth,
+            death: submission.death,
+            bytes: submission.bytes.clone(),
+        }
+    }
+}
+
+/// What settling a submission has done so far.
+struct SettleState {
+    /// The form signed first.
+    first: SignedForm,
+    /// Its replacements, oldest first. At most one form of all is ever included: one nonce.
+    replacements: Vec<SignedForm>,
+    resubmissions: u32,
+    /// Since when the node has held the latest form without including it, its nonce next.
+    held_since: Option<tokio::time::Instant>,
+}
+
+impl SettleState {
+    fn forms(&self) -> impl Iterator<Item = &SignedForm> {
+        std::iter::once(&self.first).chain(&self.replacements)
+    }
+
+    fn latest(&self) -> &SignedForm {
+        self.replacements.last().unwrap_or(&self.first)
+    }
+
+    fn replacements(&self) -> u32 {
+        u32::try_from(self.replacements.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A call already SCALE-encoded, to sign again.
+struct EncodedCall<'a>(&'a [u8]);
+
+impl subxt::tx::TxPayload for EncodedCall<'_> {
+    fn encode_call_data_to(
+        &self,
+        _metadata: &subxt::Metadata,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), subxt::Error> {
+        out.extend_from_slice(self.0);
+        Ok(())
+    }
 }
 
 /// A transaction included in a block.
@@ -64,12 +145,14 @@ pub struct Submission {
 pub struct Included {
     /// The block that includes it.
     pub block_hash: H256,
-    /// The transaction's hash.
+    /// The hash of the form included: the submission's own, or a replacement's.
     pub extrinsic_hash: H256,
     /// The nonce it used.
     pub nonce: u64,
     /// How many times the same bytes were submitted again while settling (0 on the fast path).
     pub resubmissions: u32,
+    /// Replacements signed with the same nonce while settling (see the [module docs](self)).
+    pub replacements: u32,
     /// The extrinsic's events.
     pub events: ExtrinsicEvents<SubstrateConfig>,
 }
@@ -105,8 +188,22 @@ impl EhrClient {
     /// # Errors
     /// `Transport`, `Timeout` reading the nonce or a recent block.
     pub async fn sign<Call: subxt::tx::TxPayload>(&self, call: &Call) -> Result<Submission> {
-        let (birth, birth_hash) = self.recent_block().await?;
+        let call_data = self.connection.link().api.tx().call_data(call)?;
         let nonce = self.take_nonce().await?;
+        let form = self.sign_form(&call_data, nonce, 0).await?;
+        Ok(Submission {
+            extrinsic_hash: form.extrinsic_hash,
+            nonce,
+            birth: form.birth,
+            death: form.death,
+            bytes: form.bytes,
+            call_data,
+        })
+    }
+
+    /// Signs the encoded call with `nonce` and `tip`, mortal from a recent best block.
+    async fn sign_form(&self, call_data: &[u8], nonce: u64, tip: u128) -> Result<SignedForm> {
+        let (birth, birth_hash) = self.recent_block().await?;
         // A power of two no longer than the runtime keeps block hashes for.
         let api = self.connection.link().api.clone();
         let kept = api
@@ -119,7 +216,9 @@ impl EhrClient {
         } else {
             period.next_power_of_two() / 2
         };
-        let mut params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce);
+        let mut params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+            .nonce(nonce)
+            .tip(tip);
         let death = match birth_hash {
             Some(hash) => {
                 params = params.mortal_unchecked(u64::from(birth), hash, period);
@@ -129,10 +228,11 @@ impl EhrClient {
             None => u32::MAX,
         };
         let params = params.build();
-        let signed = api.tx().create_signed_offline(call, &self.signer, params)?;
-        Ok(Submission {
+        let signed =
+            api.tx()
+                .create_signed_offline(&EncodedCall(call_data), &self.signer, params)?;
+        Ok(SignedForm {
             extrinsic_hash: signed.hash(),
-            nonce,
             birth,
             death,
             bytes: signed.into_encoded(),
@@ -200,6 +300,7 @@ impl EhrClient {
                             extrinsic_hash: submission.extrinsic_hash,
                             nonce: submission.nonce,
                             resubmissions: 0,
+                            replacements: 0,
                             events,
                         });
                     }
@@ -228,16 +329,21 @@ impl EhrClient {
     /// Follows `submission` on the chain until it is included (as deep as
     /// [`Options::finality`](crate::Options::finality) asks) or provably never will be,
     /// submitting the same bytes again while it is neither.
-    #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(signer = %self.chain_account_id(), nonce = submission.nonce, why = %why))]
+    #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(signer = %self.chain_account_id(), nonce = submission.nonce, hash = ?submission.extrinsic_hash, why = %why))]
     async fn follow(&self, submission: &Submission, why: String) -> Result<Included> {
         let started = tokio::time::Instant::now();
         let mut link = self.connection.link();
-        let mut resubmissions = 0;
+        let mut state = SettleState {
+            first: SignedForm::from(submission),
+            replacements: Vec::new(),
+            resubmissions: 0,
+            held_since: None,
+        };
         let mut last_error = String::from("none");
         loop {
             let step = tokio::time::timeout(
                 self.options.timeout,
-                self.settle_step(&link, submission, &mut resubmissions),
+                self.settle_step(&link, submission, &mut state),
             )
             .await
             .unwrap_or_else(|_| {
@@ -312,7 +418,7 @@ impl EhrClient {
         &self,
         link: &Arc<Link>,
         submission: &Submission,
-        resubmissions: &mut u32,
+        state: &mut SettleState,
     ) -> Result<Settled> {
         let head_hash = match self.options.finality {
             Finality::InBlock | Finality::Depth(_) => link.rpc.chain_get_block_hash(None).await?,
@@ -327,13 +433,11 @@ impl EhrClient {
             Finality::Depth(depth) => head_number.saturating_sub(depth),
             Finality::InBlock | Finality::Finalized => head_number,
         };
-        if let Some((number, block_hash)) = self
-            .find_extrinsic(
-                link,
-                submission.extrinsic_hash,
-                submission.birth,
-                (head_number, head_hash),
-            )
+        let hashes: Vec<H256> = state.forms().map(|form| form.extrinsic_hash).collect();
+        let birth = state.forms().map(|form| form.birth).min().unwrap_or(0);
+        let death = state.forms().map(|form| form.death).max().unwrap_or(0);
+        if let Some((number, block_hash, extrinsic_hash)) = self
+            .find_extrinsic(link, &hashes, birth, (head_number, head_hash))
             .await?
         {
             if number > included_by {
@@ -343,13 +447,25 @@ impl EhrClient {
             let extrinsics = block.extrinsics().await?;
             for extrinsic in extrinsics.iter() {
                 let extrinsic = extrinsic?;
-                if hash_from_body(extrinsic.bytes()) == submission.extrinsic_hash {
+                if hash_from_body(extrinsic.bytes()) == extrinsic_hash {
+                    let events = extrinsic.events().await.map_err(|err| {
+                        if state_pruned(&err.to_string()) {
+                            ClientError::IncludedStatePruned {
+                                extrinsic_hash,
+                                nonce: submission.nonce,
+                                block_hash,
+                            }
+                        } else {
+                            ClientError::from(err)
+                        }
+                    })?;
                     return Ok(Settled::Included(Included {
                         block_hash,
-                        extrinsic_hash: submission.extrinsic_hash,
+                        extrinsic_hash,
                         nonce: submission.nonce,
-                        resubmissions: *resubmissions,
-                        events: extrinsic.events().await?,
+                        resubmissions: state.resubmissions,
+                        replacements: state.replacements(),
+                        events,
                     }));
                 }
             }
@@ -360,27 +476,35 @@ impl EhrClient {
                 submission.nonce
             )));
         }
-        if head_number >= submission.death {
+        if head_number >= death {
             return Ok(Settled::Never(format!(
-                "its era ended at block {} and it is in none of blocks {}..={head_number}",
-                submission.death, submission.birth
+                "its era ended at block {death} and it is in none of blocks {birth}..={head_number}"
             )));
         }
-        match link.rpc.author_submit_extrinsic(&submission.bytes).await {
+        match link
+            .rpc
+            .author_submit_extrinsic(&state.latest().bytes)
+            .await
+        {
             Ok(_) => {
-                *resubmissions += 1;
-                tracing::debug!(
-                    nonce = submission.nonce,
-                    head_number,
-                    chain_nonce,
-                    birth = submission.birth,
-                    "submitted again"
-                );
+                state.resubmissions += 1;
+                state.held_since = None;
+                tracing::debug!(head_number, chain_nonce, "submitted again");
                 Ok(Settled::Pending)
             }
             Err(err) => match ClientError::from(err) {
                 ClientError::Rejected(reason) if still_possible(&reason) => {
-                    tracing::debug!(nonce = submission.nonce, head_number, chain_nonce, %reason, "not submitted again");
+                    tracing::debug!(head_number, chain_nonce, %reason, "not submitted again");
+                    if chain_nonce == submission.nonce && held(&reason) {
+                        let since = *state
+                            .held_since
+                            .get_or_insert_with(tokio::time::Instant::now);
+                        if since.elapsed() >= STUCK_FOR && state.replacements() < MAX_REPLACEMENTS {
+                            self.replace(link, submission, state).await?;
+                        }
+                    } else {
+                        state.held_since = None;
+                    }
                     Ok(Settled::Pending)
                 }
                 ClientError::Rejected(reason) => {
@@ -391,16 +515,50 @@ impl EhrClient {
         }
     }
 
+    /// Signs and submits a replacement of `submission`: the same call and nonce, mortal from
+    /// a recent block, tipping one planck more than the last form. Kept only if the node
+    /// takes it.
+    async fn replace(
+        &self,
+        link: &Link,
+        submission: &Submission,
+        state: &mut SettleState,
+    ) -> Result<()> {
+        let tip = u128::from(state.replacements()) + 1;
+        let form = self
+            .sign_form(&submission.call_data, submission.nonce, tip)
+            .await?;
+        match link.rpc.author_submit_extrinsic(&form.bytes).await {
+            Ok(_) => {
+                tracing::debug!(replacement = ?form.extrinsic_hash, tip, "replaced");
+                self.connection
+                    .replaced
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                state.replacements.push(form);
+                state.held_since = None;
+                Ok(())
+            }
+            Err(err) => match ClientError::from(err) {
+                ClientError::Rejected(reason) => {
+                    tracing::debug!(%reason, "replacement not taken");
+                    Ok(())
+                }
+                other => Err(other),
+            },
+        }
+    }
+
     /// The block of the chain that ends at `head` (number, hash), at or above `from`, that
-    /// includes `extrinsic_hash`, if any. Walks down from the head by parent hashes, so a
-    /// block replaced by a reorganisation is never taken for the one now at its number.
+    /// includes one of `extrinsic_hashes`, and which one, if any. Walks down from the head
+    /// by parent hashes, so a block replaced by a reorganisation is never taken for the one
+    /// now at its number.
     async fn find_extrinsic(
         &self,
         link: &Link,
-        extrinsic_hash: H256,
+        extrinsic_hashes: &[H256],
         from: u32,
         head: (u32, H256),
-    ) -> Result<Option<(u32, H256)>> {
+    ) -> Result<Option<(u32, H256, H256)>> {
         let mut index = self.connection.blocks.lock().await;
         let (head_number, mut expected) = head;
         for number in (from..=head_number).rev() {
@@ -408,7 +566,12 @@ impl EhrClient {
                 .blocks
                 .get(&number)
                 .filter(|block| block.hash == expected)
-                .map(|block| (block.parent, block.extrinsics.contains(&extrinsic_hash)));
+                .map(|block| {
+                    (
+                        block.parent,
+                        included_of(&block.extrinsics, extrinsic_hashes),
+                    )
+                });
             let (parent, found) = match known {
                 Some(known) => known,
                 None => {
@@ -420,7 +583,7 @@ impl EhrClient {
                         .map(|extrinsic| extrinsic.map(|e| hash_from_body(e.bytes())))
                         .collect::<Result<Vec<_>, _>>()?;
                     let parent = block.header().parent_hash;
-                    let found = extrinsics.contains(&extrinsic_hash);
+                    let found = included_of(&extrinsics, extrinsic_hashes);
                     index.blocks.insert(
                         number,
                         IndexedBlock {
@@ -435,8 +598,8 @@ impl EhrClient {
                     (parent, found)
                 }
             };
-            if found {
-                return Ok(Some((number, expected)));
+            if let Some(extrinsic_hash) = found {
+                return Ok(Some((number, expected, extrinsic_hash)));
             }
             expected = parent;
         }
@@ -488,6 +651,25 @@ fn hash_from_body(unprefixed: &[u8]) -> H256 {
     let mut encoded = codec::Compact(length).encode();
     encoded.extend_from_slice(unprefixed);
     H256(crate::blake2_256(&encoded))
+}
+
+/// Whether the node's error says it has pruned the state asked for.
+fn state_pruned(error: &str) -> bool {
+    error.contains("State already discarded")
+}
+
+/// The first of `wanted` among a block's extrinsic hashes.
+fn included_of(extrinsics: &[H256], wanted: &[H256]) -> Option<H256> {
+    wanted
+        .iter()
+        .copied()
+        .find(|hash| extrinsics.contains(hash))
+}
+
+/// Whether the pool's answer says it holds the transaction (or banned it) rather than being
+/// about to include it: with its nonce next on chain, held too long means stuck.
+fn held(reason: &str) -> bool {
+    reason.contains("Already Imported") || reason.contains("temporarily banned")
 }
 
 /// Reasons the pool gives for not taking a transaction again that still leave it possible:

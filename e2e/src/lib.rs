@@ -32,6 +32,12 @@ pub struct NodeOptions {
     /// Seconds the node waits before it finalizes a block it sealed or imported
     /// (`--finalize-delay-sec`, at most 255); `None` keeps the node's default of 1 s.
     pub finalize_delay_sec: Option<u8>,
+    /// `Some(n)`: keep the state of the last n finalized blocks only (`--state-pruning n`).
+    /// `None` keeps the state of every finalized block (`archive-canonical`): the dev node
+    /// seals a block per transaction, so under a pipelined batch its default window of 256
+    /// blocks passes in about a second, and a transaction's events could be pruned before
+    /// the client reads them (it then reports `ClientError::IncludedStatePruned`).
+    pub state_pruning: Option<u32>,
 }
 
 /// A `substrate-contracts-node --dev` on 127.0.0.1, stopped when dropped.
@@ -204,6 +210,11 @@ fn spawn(
     if let Some(delay) = options.finalize_delay_sec {
         command.args(["--finalize-delay-sec", &delay.to_string()]);
     }
+    let state_pruning = options.state_pruning.map_or_else(
+        || "archive-canonical".to_string(),
+        |blocks| blocks.to_string(),
+    );
+    command.args(["--state-pruning", &state_pruning]);
     let mut child = command
         .args(["--rpc-port", &port.to_string()])
         .args(["--port", &p2p_port.to_string()])

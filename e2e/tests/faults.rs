@@ -83,6 +83,7 @@ where
 /// some transactions were settled from the chain.
 fn assert_faults_hit(client: &ehr_client::EhrClient, faults_ran: usize) {
     let faults = client.fault_counts();
+    println!("{faults_ran} faults: {faults:?}");
     assert!(
         faults_ran >= 1 && faults.reconnects >= faults_ran as u64 && faults.settled > 0,
         "{faults_ran} faults: {faults:?}"
@@ -198,6 +199,62 @@ async fn depth_mode_returns_once_the_block_has_that_many_blocks_on_it() {
         0,
         "waiting for depth is not a fault"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settling_a_transaction_whose_state_is_pruned_fails_with_included_state_pruned() {
+    // given: a node that keeps the state of its last 4 finalized blocks only, and a transfer
+    // included in a block that has since fallen out of that window
+    const KEPT: u32 = 4;
+    let node = TestNode::start_with(NodeOptions {
+        state_pruning: Some(KEPT),
+        ..NodeOptions::default()
+    });
+    let alice = ehr_client::EhrClient::connect_with(
+        &node.url(),
+        ehr_client::dev_signer("//Alice").unwrap(),
+        fault_options(),
+    )
+    .await
+    .unwrap();
+    let bob = ehr_client::dev_signer("//Bob")
+        .unwrap()
+        .public_key()
+        .to_account_id();
+    let transfer = ehr_client::node::tx()
+        .balances()
+        .transfer_keep_alive(subxt::utils::MultiAddress::Id(bob), 1_000_000_000_000);
+    let submission = alice.sign(&transfer).await.unwrap();
+    let included = alice
+        .submit_signed(&submission)
+        .await
+        .expect("the transfer lands");
+    for _ in 0..3 * KEPT {
+        alice
+            .sign_and_submit(&transfer)
+            .await
+            .expect("a later transfer lands");
+    }
+    // the dev node finalizes a block a second after sealing it, then prunes below the window
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // when: the same transaction is submitted again, as a caller does after a fault
+    let again = alice.submit_signed(&submission).await;
+
+    // then: the client finds it included once, in its block, and says that this node can no
+    // longer tell how it went, rather than "unsettled" (it is on chain) or a transport error
+    match again {
+        Err(ehr_client::ClientError::IncludedStatePruned {
+            extrinsic_hash,
+            nonce,
+            block_hash,
+        }) => {
+            assert_eq!(extrinsic_hash, submission.extrinsic_hash);
+            assert_eq!(nonce, submission.nonce);
+            assert_eq!(block_hash, included.block_hash);
+        }
+        other => panic!("expected IncludedStatePruned, got {other:?}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,6 +395,7 @@ async fn batch_lands_exactly_once_through_a_second_node() {
         persistent: true,
         bootnodes: vec![first.p2p_address()],
         finalize_delay_sec: Some(FINALITY_AFTER_TEST),
+        ..NodeOptions::default()
     }));
     let url = second.lock().unwrap().url();
     let connect = |options: Options| {
