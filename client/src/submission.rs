@@ -18,13 +18,14 @@
 //! 6. if the node keeps answering that it has the transaction already, or that it banned it,
 //!    while its nonce is the signer's next on chain and for longer than [`STUCK_FOR`], the
 //!    node's pool holds it without offering it to blocks (substrate-contracts-node 0.42.0's
-//!    pool does this under load: it revalidates a transaction against an older block, files
-//!    it as waiting for a nonce that is already used, or drops and bans it). The client then
-//!    signs a **replacement**: the same call with the **same nonce**, mortal from a recent
-//!    block, with a tip one planck higher than the last (so it also replaces a transaction
-//!    the pool holds as ready). The node validates it afresh. Both carry one nonce, so at
-//!    most one of them is ever included; from then on the client looks for either, and
-//!    reports the one included. At most [`MAX_REPLACEMENTS`] per transaction.
+//!    pool does this under pipelined load: it files a transaction that arrives before its
+//!    predecessor is in a block as waiting for the predecessor's nonce, and now and then
+//!    never releases it once the predecessor is in a block; or it drops and bans it). The
+//!    client then signs a **replacement**: the same call with the **same nonce**, mortal
+//!    from a recent block, with a tip one planck higher than the last (so it also replaces
+//!    a transaction the pool holds as ready). The node validates it afresh. Both carry one
+//!    nonce, so at most one of them is ever included; from then on the client looks for
+//!    either, and reports the one included. At most [`MAX_REPLACEMENTS`] per transaction.
 //!
 //! Each transaction ends with one typed outcome: included (with its events, or with the
 //! dispatch error it failed with), [`ClientError::IncludedStatePruned`] (included, but the

@@ -260,7 +260,7 @@ async fn settling_a_transaction_whose_state_is_pruned_fails_with_included_state_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lands_exactly_once_in_finalized_mode() {
     // given: a client that waits for finality (the dev node finalizes a block a second
-    // after it is made, so the batch is a fifth of the others)
+    // after it is made), and the same batch as the other tests
     let node = TestNode::start();
     let alice = deployed(
         &node.url(),
@@ -270,10 +270,7 @@ async fn batch_lands_exactly_once_in_finalized_mode() {
         },
     )
     .await;
-    let batch = Batch {
-        bookings: batch().bookings.div_ceil(5),
-        ..batch()
-    };
+    let batch = batch();
     let desk = batch.prepare(&alice).await;
 
     // when

@@ -503,22 +503,24 @@ fn header(response: &ureq::Response, name: &str) -> String {
     response.header(name).unwrap_or_default().to_string()
 }
 
+/// The trustless gateway's media type for a raw block.
+const RAW_BLOCK: &str = "application/vnd.ipld.raw";
+
+/// A GET of `path` on `gateway` that asks for a raw block by the Accept header alone.
+fn get_raw(gateway: &GatewayServer, path: &str) -> ureq::Request {
+    ureq::get(&format!("{}{path}", gateway.url())).set("Accept", RAW_BLOCK)
+}
+
 #[test]
 fn gateway_serves_raw_blocks_by_accept_header_works() {
     // given a gateway serving one block
     let dir = tempfile::tempdir().unwrap();
     let (gateway, cid, bytes) = served_block(dir.path());
     // when a client asks with the Accept header alone (as the trustless gateway spec says)
-    let response = ureq::get(&format!("{}/ipfs/{cid}", gateway.url()))
-        .set("Accept", "application/vnd.ipld.raw")
-        .call()
-        .unwrap();
+    let response = get_raw(&gateway, &format!("/ipfs/{cid}")).call().unwrap();
     // then it gets the block with the headers the specification requires
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        header(&response, "Content-Type"),
-        "application/vnd.ipld.raw"
-    );
+    assert_eq!(header(&response, "Content-Type"), RAW_BLOCK);
     assert_eq!(
         header(&response, "Content-Disposition"),
         format!("attachment; filename=\"{cid}.bin\"")
@@ -541,10 +543,7 @@ fn gateway_serves_raw_blocks_by_accept_header_works() {
     let by_query = ureq::get(&format!("{}/ipfs/{cid}?format=raw", gateway.url()))
         .call()
         .unwrap();
-    assert_eq!(
-        header(&by_query, "Content-Type"),
-        "application/vnd.ipld.raw"
-    );
+    assert_eq!(header(&by_query, "Content-Type"), RAW_BLOCK);
 }
 
 #[test]
@@ -554,10 +553,7 @@ fn gateway_head_and_conditional_requests_work() {
     let (gateway, cid, bytes) = served_block(dir.path());
     let url = format!("{}/ipfs/{cid}", gateway.url());
     // when asked with HEAD, then the headers come without the body
-    let head = ureq::head(&url)
-        .set("Accept", "application/vnd.ipld.raw")
-        .call()
-        .unwrap();
+    let head = ureq::head(&url).set("Accept", RAW_BLOCK).call().unwrap();
     assert_eq!(head.status(), 200);
     assert_eq!(header(&head, "Content-Length"), bytes.len().to_string());
     assert_eq!(header(&head, "Etag"), format!("\"{cid}.raw\""));
@@ -565,8 +561,7 @@ fn gateway_head_and_conditional_requests_work() {
     head.into_reader().read_to_end(&mut body).unwrap();
     assert!(body.is_empty());
     // when asked again with the Etag it has, then 304 and no body
-    let again = ureq::get(&url)
-        .set("Accept", "application/vnd.ipld.raw")
+    let again = get_raw(&gateway, &format!("/ipfs/{cid}"))
         .set("If-None-Match", &format!("\"{cid}.raw\""))
         .call()
         .unwrap();
@@ -580,16 +575,10 @@ fn gateway_probe_block_works() {
     let store = FsBlockStore::open(dir.path().join("empty")).unwrap();
     let gateway = GatewayServer::start(store, "127.0.0.1:0").unwrap();
     // when a client probes it with the empty identity block, as the spec's clients do
-    let response = ureq::get(&format!("{}/ipfs/bafkqaaa", gateway.url()))
-        .set("Accept", "application/vnd.ipld.raw")
-        .call()
-        .unwrap();
+    let response = get_raw(&gateway, "/ipfs/bafkqaaa").call().unwrap();
     // then it answers 200 with an empty raw block
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        header(&response, "Content-Type"),
-        "application/vnd.ipld.raw"
-    );
+    assert_eq!(header(&response, "Content-Type"), RAW_BLOCK);
     let mut body = Vec::new();
     response.into_reader().read_to_end(&mut body).unwrap();
     assert!(body.is_empty());
@@ -606,17 +595,11 @@ fn gateway_without_raw_format_fails() {
         .call();
     // then 406 Not Acceptable, and unknown blocks are 404, bad CIDs 400, POST 405
     assert!(matches!(refused, Err(ureq::Error::Status(406, _))));
-    let missing = ureq::get(&format!(
-        "{}/ipfs/{}",
-        gateway.url(),
-        crate::documents::unixfs::block_cid(crate::documents::unixfs::RAW_CODEC, b"absent")
-    ))
-    .set("Accept", "application/vnd.ipld.raw")
-    .call();
+    let absent =
+        crate::documents::unixfs::block_cid(crate::documents::unixfs::RAW_CODEC, b"absent");
+    let missing = get_raw(&gateway, &format!("/ipfs/{absent}")).call();
     assert!(matches!(missing, Err(ureq::Error::Status(404, _))));
-    let bad = ureq::get(&format!("{}/ipfs/not-a-cid", gateway.url()))
-        .set("Accept", "application/vnd.ipld.raw")
-        .call();
+    let bad = get_raw(&gateway, "/ipfs/not-a-cid").call();
     assert!(matches!(bad, Err(ureq::Error::Status(400, _))));
     let post = ureq::post(&format!("{}/ipfs/{cid}", gateway.url())).call();
     assert!(matches!(post, Err(ureq::Error::Status(405, _))));
