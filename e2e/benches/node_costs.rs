@@ -54,9 +54,10 @@ const GROWTH_GAS: Weight = Weight {
 };
 /// Transactions in flight while growing.
 const IN_FLIGHT: usize = 48;
-/// What each fixed actor gets (10,000 UNIT): the measured patient locks the deposit of N
-/// documents and N grants.
-const FUNDS: u128 = 10_000_000_000_000_000;
+/// What each fixed actor gets (30,000 UNIT): at N = 10,000 the measured patient pays the
+/// fees of about 40,000 calls and locks the deposit of N documents and N grants; with 10,000
+/// UNIT its last 382 grants could not pay their fees (2026-11-26).
+const FUNDS: u128 = 30_000_000_000_000_000;
 /// What each grown patient and doctor gets (10 UNIT: one registration's fees and deposit).
 /// The funder is a dev account with 2^60 planck (about 1.15 million UNIT), so the growth to
 /// 10,000 (20,000 accounts) takes 200,000 UNIT of it.
