@@ -32,8 +32,8 @@ drink_target=$cache/drink-target
 drink_manifest=contracts/drink-tests/Cargo.toml
 
 if [[ $mode == full ]]; then
-  # Grown on the node with pipelined batches: 1,000 took 103 s on 2026-11-26, 10,000 about
-  # ten times that (e2e/benches/node_costs.rs)
+  # Grown on the node with pipelined batches: 1,000 took 103 to 253 s on 2026-11-26, 10,000
+  # about 30 minutes (e2e/benches/node_costs.rs)
   node_scales=${EHR_BENCH_NODE_SCALES:-0,1000,10000}
   scales=${EHR_BENCH_SCALES:-0,100,10000,100000}
   profile=(--profile bench)

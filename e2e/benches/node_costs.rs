@@ -15,7 +15,9 @@
 //! cargo bench -p ehr-e2e --bench node_costs -- [--scales 0,20] [--messages a,b]
 //! ```
 //! `scripts/bench.sh` grows the node to 1,000 and 10,000 (the smoke run measures N = 0 only).
-//! Growing to 1,000 (7,000 transactions) took 103 s on 2026-11-26. Under this pipelined load
+//! Growing to 1,000 (7,000 transactions) took 103 to 253 s in three runs on 2026-11-26, and
+//! the first full run grew to 10,000 in about 30 minutes (every record but 382 grants, whose
+//! signer ran out of funds, since raised). Under this pipelined load
 //! the dev node's pool now and then files a transaction as waiting for a nonce that is
 //! already used and never offers it to a block; the client replaces it with the same call
 //! and nonce after 12 s (`ehr_client::submission`, two replacements in that growth), which is
