@@ -83,8 +83,11 @@ impl Batch {
         if !alice.is_verifier(bob.account_id()).await.unwrap() {
             alice.add_verifier(bob.account_id()).await.unwrap();
         }
-        // Whole hours from the next one on, so every slot is aligned and in the future.
-        let first_slot = (crate::now_ms() / 3_600_000 + 1) * 3_600_000;
+        // Whole hours, from the first one at least an hour away, so every slot is aligned and
+        // still in the future when it is booked: the next hour alone can be seconds away, and
+        // a batch in finalized mode runs for minutes (one CI run's first booking of slot 0
+        // came after it had started: `SlotInPast`).
+        let first_slot = (crate::now_ms() / 3_600_000 + 2) * 3_600_000;
         let mut doctors = Vec::new();
         for suri in &DOCTORS[..self.signers] {
             let doctor = alice.with_signer(dev_signer(suri).unwrap());
