@@ -289,12 +289,16 @@ mod ehr {
                 key_shared_at_invalidation: None,
             };
             self.patients.insert(caller, &patient);
-            self.append_audit(
+            let mut ledger = self.ledger(caller);
+            ledger.patient = true;
+            self.append_audit_to(
+                &mut ledger,
                 caller,
                 caller,
                 AuditAction::PatientRegistered,
                 AuditSubject::Record,
             )?;
+            self.save_ledger(caller, &ledger)?;
             self.env().emit_event(PatientRegistered { patient: caller });
             Ok(())
         }
@@ -561,6 +565,9 @@ mod ehr {
             record.status_changed_by = Some(verifier);
             record.status_changed_at = Some(self.env().block_timestamp());
             self.store_doctor(doctor, &record)?;
+            let mut ledger = self.ledger(doctor);
+            ledger.bookable_slot_minutes = Some(record.slot_minutes);
+            self.save_ledger(doctor, &ledger)?;
             self.env().emit_event(DoctorVerified { doctor, verifier });
             Ok(())
         }
@@ -589,6 +596,9 @@ mod ehr {
             if record.status == DoctorStatus::Verified {
                 self.note_key_holder_invalidation()?;
                 self.unlist_verified_doctor(doctor, &record.specialty);
+                let mut ledger = self.ledger(doctor);
+                ledger.bookable_slot_minutes = None;
+                self.save_ledger(doctor, &ledger)?;
             }
             record.status = DoctorStatus::Suspended;
             record.status_changed_by = Some(verifier);
@@ -701,11 +711,11 @@ mod ehr {
         #[inline(never)]
         pub fn publish_availability(&mut self, start: Timestamp, end: Timestamp) -> Result<()> {
             let doctor = self.env().caller();
-            let record = self.ensure_verified_doctor(doctor)?;
+            let mut ledger = self.ledger(doctor);
+            let slot_ms = self.ensure_bookable(doctor, &ledger)?;
             if end <= start {
                 return Err(Error::InvalidWindow);
             }
-            let slot_ms = record.slot_ms();
             if !is_slot_aligned(start, slot_ms) || !is_slot_aligned(end, slot_ms) {
                 return Err(Error::WindowNotAligned);
             }
@@ -714,7 +724,6 @@ mod ehr {
                 return Err(Error::WindowInPast);
             }
             let window = AvailabilityWindow { start, end };
-            let mut ledger = self.ledger(doctor);
             let windows = &mut ledger.windows;
             windows.retain(|open| open.end > now);
             if windows.iter().any(|open| open.overlaps(&window)) {
@@ -809,13 +818,15 @@ mod ehr {
             start: Timestamp,
         ) -> Result<AppointmentId> {
             let patient = self.env().caller();
-            self.get_patient(patient)?;
+            let mut ledger = self.ledger(patient);
+            if !ledger.patient {
+                return Err(Error::PatientNotRegistered);
+            }
             if patient == doctor {
                 return Err(Error::CannotBookSelf);
             }
-            let (record, mut doctor_ledger) = self.ensure_slot_bookable(doctor, start)?;
+            let (slot_ms, mut doctor_ledger) = self.ensure_slot_bookable(doctor, start)?;
             let now = self.env().block_timestamp();
-            let mut ledger = self.ledger(patient);
             ledger.upcoming.retain(|booked| booked.start > now);
             if ledger.upcoming.len() >= MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as usize {
                 return Err(Error::TooManyUpcomingAppointments);
@@ -833,7 +844,7 @@ mod ehr {
                 patient,
                 doctor,
                 start,
-                end: start.checked_add(record.slot_ms()).ok_or(Error::Overflow)?,
+                end: start.checked_add(slot_ms).ok_or(Error::Overflow)?,
                 status: AppointmentStatus::Booked,
                 booked_at: now,
                 updated_at: now,
@@ -2008,22 +2019,21 @@ mod ehr {
             }
         }
 
-        /// The doctor's record if `start` is a bookable slot of theirs right now.
-        /// The doctor and their ledger if `start` is a free slot of theirs.
+        /// The doctor's slot length (ms) and ledger if `start` is a free slot of theirs right
+        /// now. Reads the doctor's ledger, and the slot.
         fn ensure_slot_bookable(
             &self,
             doctor: AccountId,
             start: Timestamp,
-        ) -> Result<(Doctor, Ledger)> {
-            let record = self.ensure_verified_doctor(doctor)?;
-            let slot_ms = record.slot_ms();
+        ) -> Result<(Timestamp, Ledger)> {
+            let ledger = self.ledger(doctor);
+            let slot_ms = self.ensure_bookable(doctor, &ledger)?;
             if !is_slot_aligned(start, slot_ms) {
                 return Err(Error::SlotNotAligned);
             }
             if start <= self.env().block_timestamp() {
                 return Err(Error::SlotInPast);
             }
-            let ledger = self.ledger(doctor);
             if !ledger
                 .windows
                 .iter()
@@ -2034,7 +2044,22 @@ mod ehr {
             if self.booked_slots.contains((doctor, start)) {
                 return Err(Error::SlotAlreadyBooked);
             }
-            Ok((record, ledger))
+            Ok((slot_ms, ledger))
+        }
+
+        /// The slot length (ms) of `doctor`, whose ledger the caller read, if the doctor is
+        /// verified and not suspended: `ensure_verified_doctor`'s answer from the ledger's
+        /// `bookable_slot_minutes`, reading the profile only to say why not.
+        fn ensure_bookable(&self, doctor: AccountId, ledger: &Ledger) -> Result<Timestamp> {
+            match ledger.bookable_slot_ms() {
+                Some(slot_ms) => Ok(slot_ms),
+                // Why not, from the profile. (`verify_doctor` and `suspend_doctor` write the
+                // profile's status and the ledger together, so a verified profile with no
+                // bookable slot length cannot be.)
+                None => self
+                    .ensure_verified_doctor(doctor)
+                    .and(Err(Error::DoctorNotVerified)),
+            }
         }
 
         /// The appointment if the caller is its doctor and it may be closed (fulfilled or

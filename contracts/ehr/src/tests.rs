@@ -472,6 +472,55 @@ fn suspended_doctor_is_not_bookable() {
 }
 
 #[ink::test]
+fn reverified_doctor_is_bookable_again() {
+    // given a doctor suspended after publishing a window
+    let mut ehr = deploy_with_doctor_and_patient();
+    let (doctor, patient) = (accounts().charlie, accounts().django);
+    set_caller(accounts().bob);
+    ehr.suspend_doctor(doctor).unwrap();
+    set_caller(doctor);
+    assert_eq!(
+        ehr.publish_availability(NOW + 2 * DAY, NOW + 2 * DAY + SLOT),
+        Err(Error::DoctorSuspended)
+    );
+
+    // when a verifier verifies them again
+    set_caller(accounts().bob);
+    ehr.verify_doctor(doctor).unwrap();
+
+    // then the window they kept is bookable, with their slot length, and they may publish
+    assert_eq!(ehr.check_doctor_availability(doctor, NOW + DAY), Ok(true));
+    set_caller(patient);
+    let id = ehr.book_appointment(doctor, NOW + DAY).unwrap();
+    assert_eq!(ehr.appointment(id).map(|a| a.end), Ok(NOW + DAY + SLOT));
+    set_caller(doctor);
+    assert_eq!(
+        ehr.publish_availability(NOW + 2 * DAY, NOW + 2 * DAY + SLOT),
+        Ok(())
+    );
+}
+
+#[ink::test]
+fn pending_doctor_is_not_bookable() {
+    // given a doctor registered and not verified
+    let mut ehr = deploy_with_doctor_and_patient();
+    register_doctor(&mut ehr, accounts().eve, "General practice");
+
+    // when they publish a window, or a patient books them
+    let publish = ehr.publish_availability(NOW + DAY, NOW + DAY + SLOT);
+    set_caller(accounts().django);
+    let book = ehr.book_appointment(accounts().eve, NOW + DAY);
+
+    // then both fail: not verified
+    assert_eq!(publish, Err(Error::DoctorNotVerified));
+    assert_eq!(book, Err(Error::DoctorNotVerified));
+    assert_eq!(
+        ehr.check_doctor_availability(accounts().eve, NOW + DAY),
+        Ok(false)
+    );
+}
+
+#[ink::test]
 fn withdraw_availability_works() {
     let mut ehr = deploy_with_doctor_and_patient();
     set_caller(accounts().charlie);

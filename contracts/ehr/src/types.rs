@@ -428,14 +428,22 @@ pub struct UpcomingAppointment {
 }
 
 /// What one account's messages read together, kept in one storage cell: the counters and short
-/// lists of an account as patient (upcoming appointments, audit entries, documents, grantees) and as doctor (open
-/// windows, open appointments). On contracts-node 0.42.0 every storage cell a message touches
-/// costs about 10 KB of proof and 0.07–0.17 × 10⁹ ref_time, whatever its size, so one cell of
-/// up to ~400 bytes is far cheaper than five small ones.
+/// lists of an account as patient (registered, upcoming appointments, audit entries,
+/// documents, grantees) and as doctor (bookable, open windows, open appointments). On
+/// contracts-node 0.42.0 every storage cell a message touches costs about 10 KB of proof and
+/// 0.07–0.17 × 10⁹ ref_time, whatever its size, so one cell of up to ~400 bytes is far cheaper
+/// than five small ones.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
+    /// As patient: registered. Set once, by `register_patient`, so that a booking reads one
+    /// cell for the patient (`patients` holds the record itself).
+    pub patient: bool,
+    /// As doctor: the slot length in minutes while the doctor is verified, and so bookable;
+    /// `None` while pending or suspended. `verify_doctor` and `suspend_doctor` set it with the
+    /// status in `doctors`, so that a booking or a new window reads one cell for the doctor.
+    pub bookable_slot_minutes: Option<u16>,
     /// Appointments listed for the account, as patient and as doctor.
     pub appointment_count: u32,
     /// As doctor: booked appointments not yet cancelled or closed.
@@ -451,6 +459,15 @@ pub struct Ledger {
     /// As patient: upcoming appointments, at most `MAX_UPCOMING_APPOINTMENTS_PER_PATIENT`
     /// (started ones are dropped at the next booking).
     pub upcoming: Vec<UpcomingAppointment>,
+}
+
+impl Ledger {
+    /// As doctor: the slot length in milliseconds while bookable (see
+    /// `bookable_slot_minutes`).
+    pub fn bookable_slot_ms(&self) -> Option<Timestamp> {
+        self.bookable_slot_minutes
+            .map(|minutes| Timestamp::from(minutes).saturating_mul(MS_PER_MINUTE))
+    }
 }
 
 /// What happened, in an audit entry.
