@@ -782,7 +782,9 @@ mod ehr {
 
         /// `CheckIfDoctorIsAvailable`: true only when the doctor is verified (not suspended),
         /// `start` is slot-aligned, in the future, inside a published window, and not booked.
-        /// `book_appointment` on the same slot fails with the reason this answers false for.
+        /// `book_appointment` on the same slot fails with the reason this answers false for
+        /// (once the patient's and the doctor's bounds, which it checks before the slot's
+        /// booking, allow one more).
         ///
         /// # Errors
         /// None: an unknown doctor is simply not available.
@@ -793,7 +795,8 @@ mod ehr {
             doctor: AccountId,
             start: Timestamp,
         ) -> Result<bool> {
-            Ok(self.ensure_slot_bookable(doctor, start).is_ok())
+            Ok(self.ensure_slot_open(doctor, start).is_ok()
+                && !self.booked_slots.contains((doctor, start)))
         }
 
         /// `BookAppointment`: the calling patient books the doctor's slot starting at `start`.
@@ -802,12 +805,14 @@ mod ehr {
         /// - `PatientNotRegistered` if the caller is not a patient.
         /// - `CannotBookSelf` if the caller is the doctor.
         /// - `DoctorNotRegistered` / `DoctorNotVerified` / `DoctorSuspended` for the doctor.
-        /// - `SlotNotAligned`, `SlotInPast`, `SlotOutsideAvailability`, `SlotAlreadyBooked` as
+        /// - `SlotNotAligned`, `SlotInPast`, `SlotOutsideAvailability` as
         ///   `check_doctor_availability` would answer false.
         /// - `TooManyUpcomingAppointments` if the patient holds 8 upcoming appointments.
         /// - `DoctorFullyBooked` if the doctor has 512 open appointments.
         /// - `AppointmentLimitReached` if the contract holds 1,000,000 open appointments.
         /// - `Overflow` if a counter would overflow.
+        /// - `SlotAlreadyBooked` if the slot is booked: checked last, by the write that takes
+        ///   it (one storage access instead of a read and a write).
         ///
         /// Emits `AppointmentBooked`; audit: `AppointmentBooked`.
         #[ink(message)]
@@ -825,7 +830,7 @@ mod ehr {
             if patient == doctor {
                 return Err(Error::CannotBookSelf);
             }
-            let (slot_ms, mut doctor_ledger) = self.ensure_slot_bookable(doctor, start)?;
+            let (slot_ms, mut doctor_ledger) = self.ensure_slot_open(doctor, start)?;
             let now = self.env().block_timestamp();
             ledger.upcoming.retain(|booked| booked.start > now);
             if ledger.upcoming.len() >= MAX_UPCOMING_APPOINTMENTS_PER_PATIENT as usize {
@@ -839,6 +844,12 @@ mod ehr {
             }
             let id = self.appointment_count;
             self.appointment_count = id.checked_add(1).ok_or(Error::Overflow)?;
+            // Takes the slot, and learns whether it was taken, in one access. On a taken
+            // slot the message fails, and ink! reverts every write of a message that returns
+            // `Err` (this one, which overwrote the holder's id, included).
+            if self.booked_slots.insert((doctor, start), &id).is_some() {
+                return Err(Error::SlotAlreadyBooked);
+            }
             let appointment = Appointment {
                 id,
                 patient,
@@ -852,7 +863,6 @@ mod ehr {
             self.index_appointment(patient, &mut ledger, id)?;
             self.index_appointment(doctor, &mut doctor_ledger, id)?;
             self.appointments.insert(id, &appointment);
-            self.booked_slots.insert((doctor, start), &id);
             ledger.upcoming.push(UpcomingAppointment { id, start });
             doctor_ledger.open_appointments = doctor_ledger.open_appointments.saturating_add(1);
             self.open_appointment_count = self.open_appointment_count.saturating_add(1);
@@ -2019,9 +2029,10 @@ mod ehr {
             }
         }
 
-        /// The doctor's slot length (ms) and ledger if `start` is a free slot of theirs right
-        /// now. Reads the doctor's ledger, and the slot.
-        fn ensure_slot_bookable(
+        /// The doctor's slot length (ms) and ledger if `start` is a slot in their published
+        /// hours, in the future, and the doctor is bookable; whether it is booked is the
+        /// caller's to check. Reads the doctor's ledger.
+        fn ensure_slot_open(
             &self,
             doctor: AccountId,
             start: Timestamp,
@@ -2040,9 +2051,6 @@ mod ehr {
                 .any(|window| window.contains_slot(start, slot_ms))
             {
                 return Err(Error::SlotOutsideAvailability);
-            }
-            if self.booked_slots.contains((doctor, start)) {
-                return Err(Error::SlotAlreadyBooked);
             }
             Ok((slot_ms, ledger))
         }

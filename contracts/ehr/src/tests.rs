@@ -1324,6 +1324,11 @@ fn book_beyond_the_patient_bound_fails() {
         ehr.book_appointment(doctor, next),
         Err(Error::TooManyUpcomingAppointments)
     );
+    // (a booked slot too: the bounds come before the slot's booking)
+    assert_eq!(
+        ehr.book_appointment(doctor, NOW + 2 * DAY),
+        Err(Error::TooManyUpcomingAppointments)
+    );
     // and a cancellation frees a place
     ehr.cancel_appointment(ids[0]).unwrap();
     ehr.book_appointment(doctor, next).unwrap();

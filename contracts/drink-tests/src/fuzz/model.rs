@@ -335,7 +335,7 @@ impl Model {
         }
     }
 
-    fn slot_bookable(&self, doctor: Actor, start: Timestamp) -> Result<Timestamp, Error> {
+    fn slot_open(&self, doctor: Actor, start: Timestamp) -> Result<Timestamp, Error> {
         let slot_ms = self.verified_doctor(doctor)?.slot_ms();
         if !aligned(start, slot_ms) {
             return Err(Error::SlotNotAligned);
@@ -350,9 +350,6 @@ impl Model {
         });
         if !inside {
             return Err(Error::SlotOutsideAvailability);
-        }
-        if self.booked_slots.contains(&(doctor, start)) {
-            return Err(Error::SlotAlreadyBooked);
         }
         Ok(slot_ms)
     }
@@ -630,7 +627,7 @@ impl Model {
             } => {
                 attempt!(self.patient(caller));
                 ensure!(caller != doctor, Error::CannotBookSelf);
-                attempt!(self.slot_bookable(doctor, start));
+                attempt!(self.slot_open(doctor, start));
                 let mut upcoming = self.upcoming.get(&caller).cloned().unwrap_or_default();
                 upcoming.retain(|&(_, at)| at > now);
                 ensure!(
@@ -645,6 +642,11 @@ impl Model {
                 ensure!(
                     self.open_appointments < MAX_OPEN_APPOINTMENTS,
                     Error::AppointmentLimitReached
+                );
+                // checked last, by the write that takes the slot
+                ensure!(
+                    !self.booked_slots.contains(&(doctor, start)),
+                    Error::SlotAlreadyBooked
                 );
                 let id = self.appointments.len() as AppointmentId;
                 self.appointments.push(AppointmentModel {
