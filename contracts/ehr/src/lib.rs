@@ -275,7 +275,8 @@ mod ehr {
         #[inline(never)]
         pub fn register_patient(&mut self, public_key: PublicKey) -> Result<()> {
             let caller = self.env().caller();
-            if self.patients.contains(caller) {
+            let mut ledger = self.ledger(caller);
+            if ledger.patient {
                 return Err(Error::PatientAlreadyRegistered);
             }
             self.patient_count = self.patient_count.checked_add(1).ok_or(Error::Overflow)?;
@@ -289,7 +290,6 @@ mod ehr {
                 key_shared_at_invalidation: None,
             };
             self.patients.insert(caller, &patient);
-            let mut ledger = self.ledger(caller);
             ledger.patient = true;
             self.append_audit_to(
                 &mut ledger,
