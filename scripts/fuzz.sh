@@ -38,6 +38,8 @@ mutant_seeds=${MUTANT_SEEDS:-3}
 cache=${EHR_CACHE:-$HOME/.cache/ehr}
 doc=${FUZZ_DOC:-$root/docs/fuzzing.md}
 drink_target=$cache/drink-target
+# drink's macros build the contract into $CARGO_TARGET_DIR: a directory of its own (see test.sh)
+drink_contracts=$cache/drink-contract-target
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 
 commit=$(git rev-parse --short HEAD)
@@ -63,8 +65,8 @@ if [ "$long_run" = 1 ]; then
   echo "[fuzz] long run: $command" >&2
   started=$(date -u +%Y-%m-%dT%H:%MZ)
   status=0
-  cargo bench --manifest-path contracts/drink-tests/Cargo.toml --locked \
-    --target-dir "$drink_target" --bench fuzz -- \
+  CARGO_TARGET_DIR=$drink_contracts cargo bench --manifest-path contracts/drink-tests/Cargo.toml \
+    --locked --target-dir "$drink_target" --bench fuzz -- \
     --calls "$calls" --shards "$shards" --seed "$seed" > "$out" || status=$?
   {
     printf 'Machine: %s. Started %s, commit `%s`%s.\n\n' "$machine" "$started" "$commit" "$dirty"
