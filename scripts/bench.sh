@@ -2,8 +2,8 @@
 # Runs every benchmark and writes docs/benchmarks.md: the figures, the machine, the date, the
 # commit and the command.
 #
-#   scripts/bench.sh            full run (node costs at 20 records, drink tables up to
-#                               100,000: about 40 minutes on 2 cores)
+#   scripts/bench.sh            full run (node costs at 0, 1,000 and 10,000 records, drink
+#                               tables up to 100,000: 46 minutes on 2 cores at 9fc757e)
 #   scripts/bench.sh --smoke    small sizes, a few seconds of measuring each, so that CI keeps
 #                               the benchmarks compiling and running; writes
 #                               $EHR_CACHE/benchmarks-smoke.md and leaves docs/ alone. Its
