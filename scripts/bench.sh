@@ -30,10 +30,7 @@ cache=${EHR_CACHE:-$HOME/.cache/ehr}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 drink_target=$cache/drink-target
 drink_manifest=contracts/drink-tests/Cargo.toml
-# The contract that drink's macros build goes to a directory of its own: they build it with
-# other settings (80,015 B of code against `cargo contract build --release`'s 84,943 B at
-# dda3015), and built into $CARGO_TARGET_DIR it replaced the release bundle there, which a later
-# `cargo contract build` with unchanged sources then kept (found 2026-11-26).
+# drink's macros build the contract into $CARGO_TARGET_DIR: a directory of its own (see test.sh)
 drink_contracts=$cache/drink-contract-target
 
 if [[ $mode == full ]]; then
@@ -68,9 +65,7 @@ step "setup"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 step "contract build"
-# Removes the bundle first: `cargo contract build` keeps an existing one when the sources have
-# not changed, whatever built it.
-rm -f "$CARGO_TARGET_DIR"/ink/ehr/ehr.{contract,wasm,json}
+rm -f "$CARGO_TARGET_DIR"/ink/ehr/ehr.{contract,wasm,json} # rebuilt, whatever built them (see test.sh)
 (cd contracts/ehr && cargo contract build --release --quiet) >&2
 mkdir -p "$cache/bundle-bench"
 cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle-bench/ehr.contract"
