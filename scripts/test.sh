@@ -2,11 +2,13 @@
 # The project's test command (README, Testing): everything CI checks, in the order that fails
 # fastest. Runs scripts/setup.sh first, which skips whatever is already installed.
 #
-#   1. cargo fmt --check and cargo clippy -D warnings on every crate;
-#   2. unit tests (#[ink::test], the client's and the CLI's);
+#   1. cargo fmt --check;
+#   2. unit tests (#[ink::test], the client's and the CLI's), with clippy -D warnings linting
+#      every target of the workspace as it builds;
 #   3. cargo contract build --release, and the bundle's three artifacts exist;
 #   4. drink tests: the compiled contract in a sandboxed runtime, including the stateful
-#      fuzzer's seeded 10,000-call slice (the long run is scripts/fuzz.sh);
+#      fuzzer's seeded 10,000-call slice (the long run is scripts/fuzz.sh), clippy linting the
+#      drink crate as it builds;
 #   5. end-to-end tests on real nodes: ink_e2e, ehr-client against the release bundle, and
 #      the dashboard (`ehr serve`) driven in headless Chromium;
 #   6. the demo (scripts/demo.sh), so the main job cannot rot.
@@ -47,18 +49,18 @@ for patch in contracts/drink-tests/mutants/*.patch; do
   git apply --check "$patch" || { echo "$patch no longer applies: regenerate it" >&2; exit 1; }
 done
 
-step "clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-# One target at a time: each `#[drink::test]` target builds the contract from its
-# proc-macro, and two building it at once (clippy checks targets in parallel) have raced on
-# the same wasm file ("Error building contract: unexpected end-of-file", CI on 23b4769).
-for target in "--lib --tests" "--bench fuzz" "--bench message_costs"; do
-  # shellcheck disable=SC2086 # the target flags are meant to split
-  CARGO_TARGET_DIR=$drink_contracts cargo clippy --manifest-path "$drink_manifest" $target --locked \
-    --target-dir "$drink_target" -- -D warnings
-done
+# clippy lints as the tests build: clippy-driver compiles the workspace's own crates (the
+# same lints as `cargo clippy`, every warning an error), while every dependency builds once, for
+# the tests. A `cargo clippy` of its own would first check every dependency again in check mode,
+# which a build cannot reuse: 612 s for the workspace and about 600 s for the drink crate in a
+# cold run at aa08ed7. CLIPPY_ARGS is how `cargo clippy` hands its arguments to clippy-driver.
+# Exported, so the builds in bench.sh and demo.sh below reuse these artifacts: cargo keeps the
+# workspace's crates built with and without the wrapper apart.
+RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver)
+export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS=-Dwarnings
 
-step "unit tests"
+step "unit tests, and clippy on every target of the workspace"
+cargo test --workspace --all-targets --locked --no-run
 cargo test --workspace --locked --exclude ehr-e2e
 
 step "contract build"
@@ -71,11 +73,18 @@ for artifact in ehr.contract ehr.wasm ehr.json; do
 done
 printf 'optimized WASM: %s bytes\n' "$(stat -c %s "$CARGO_TARGET_DIR/ink/ehr/ehr.wasm")"
 
-step "drink tests (tables, bad inputs, the fuzzer's 10,000-call slice)"
-# In release: the sandboxed runtime runs ~20 times faster optimized, and the benchmark smoke run
-# below builds the same release dependencies, so there is one drink build instead of two.
+step "drink tests (tables, bad inputs, the fuzzer's 10,000-call slice), and clippy on the drink crate"
+# In release: the sandboxed runtime runs ~20 times faster optimized, and the benchmarks build
+# with the same release dependencies, so there is one drink build instead of two. The benchmarks
+# are built one at a time, after the tests: each target that uses drink's macros builds the
+# contract from them, and two building it at once have raced on the same wasm file ("Error
+# building contract: unexpected end-of-file", CI on 23b4769).
 CARGO_TARGET_DIR=$drink_contracts \
   cargo test --release --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
+for bench in fuzz message_costs; do
+  CARGO_TARGET_DIR=$drink_contracts cargo bench --manifest-path "$drink_manifest" --locked \
+    --target-dir "$drink_target" --bench "$bench" --no-run
+done
 
 step "end-to-end tests (real substrate-contracts-node; the dashboard in headless Chromium)"
 # Each test starts its own node; two at a time suit a 2-core machine. The client tests get a
