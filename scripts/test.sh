@@ -49,15 +49,16 @@ for patch in contracts/drink-tests/mutants/*.patch; do
   git apply --check "$patch" || { echo "$patch no longer applies: regenerate it" >&2; exit 1; }
 done
 
-# clippy lints as the tests build: clippy-driver compiles the workspace's own crates (the
-# same lints as `cargo clippy`, every warning an error), while every dependency builds once, for
-# the tests. A `cargo clippy` of its own would first check every dependency again in check mode,
-# which a build cannot reuse: 612 s for the workspace and about 600 s for the drink crate in a
-# cold run at aa08ed7. CLIPPY_ARGS is how `cargo clippy` hands its arguments to clippy-driver.
-# Exported, so the builds in bench.sh and demo.sh below reuse these artifacts: cargo keeps the
-# workspace's crates built with and without the wrapper apart.
-RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver)
-export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS=-Dwarnings
+# clippy lints as the tests build: scripts/rustc-with-clippy.sh hands this repository's crates
+# to clippy-driver (the same lints as `cargo clippy`, every warning an error), so every
+# dependency builds once, for the tests. A `cargo clippy` of its own would first check every
+# dependency again in check mode, which a build cannot reuse: 612 s for the workspace and about
+# 600 s for the drink crate in a cold run at aa08ed7. Exported, so the builds in bench.sh and
+# demo.sh below reuse these artifacts (cargo keeps crates built with and without a wrapper
+# apart).
+EHR_CLIPPY_DRIVER=$(rustup which clippy-driver)
+export EHR_CLIPPY_DRIVER EHR_LINT_ROOT=$root CLIPPY_ARGS=-Dwarnings
+export RUSTC_WORKSPACE_WRAPPER=$root/scripts/rustc-with-clippy.sh
 
 step "unit tests, and clippy on every target of the workspace"
 cargo test --workspace --all-targets --locked --no-run
