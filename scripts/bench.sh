@@ -57,6 +57,9 @@ else
   out=$cache/benchmarks-smoke.md
 fi
 
+# Every cargo command below selects the whole workspace (`--workspace --bench NAME`), as the test
+# command does: cargo unifies features over the packages selected, so `-p ehr-e2e` and
+# `-p ehr-client` would each build the client with other features than the tests did.
 step() { printf '\n[bench] %s\n' "$*" >&2; }
 started=$SECONDS
 
@@ -85,8 +88,8 @@ trap 'rm -rf "$work"' EXIT
 # benchmarks (4-6) run alone afterwards; in the smoke run, whose timings nobody reads, they run
 # during that wait too.
 step "(1) cost per message on contracts-node 0.42.0, N = $node_scales (in the background)"
-cargo build "${profile[@]}" -p ehr-e2e --locked --bench node_costs
-cargo bench "${profile[@]}" -p ehr-e2e --locked --bench node_costs -- --scales "$node_scales" \
+cargo build "${profile[@]}" --workspace --locked --bench node_costs
+cargo bench "${profile[@]}" --workspace --locked --bench node_costs -- --scales "$node_scales" \
   "${node_skip[@]}" >"$work/node_costs.md" &
 node_costs=$!
 
@@ -105,22 +108,22 @@ wait_for_node_costs() {
 if [[ $mode == full ]]; then wait_for_node_costs; fi
 
 step "(3) code size and deploy deposit"
-cargo bench "${profile[@]}" -p ehr-e2e --locked --bench code_size >"$work/code_size.md"
+cargo bench "${profile[@]}" --workspace --locked --bench code_size >"$work/code_size.md"
 
 step "(4) client throughput: $bookings bookings, $in_flight in flight"
-cargo bench "${profile[@]}" -p ehr-e2e --locked --bench throughput -- "$bookings" "$in_flight" \
+cargo bench "${profile[@]}" --workspace --locked --bench throughput -- "$bookings" "$in_flight" \
   >"$work/throughput.md"
 
 step "(4b) signers and a node restart: $desk_bookings bookings per signer"
-cargo bench "${profile[@]}" -p ehr-e2e --locked --bench signers -- "$desk_bookings" \
+cargo bench "${profile[@]}" --workspace --locked --bench signers -- "$desk_bookings" \
   >"$work/signers.md"
 
 step "(5) document pipeline: $doc_sizes MiB"
-cargo bench "${profile[@]}" -p ehr-client --locked --bench documents -- --sizes-mib "$doc_sizes" \
+cargo bench "${profile[@]}" --workspace --locked --bench documents -- --sizes-mib "$doc_sizes" \
   >"$work/documents.md"
 
 step "(6) documents end to end on a node: $doc_sizes MiB"
-cargo bench "${profile[@]}" -p ehr-e2e --locked --bench documents_on_chain -- \
+cargo bench "${profile[@]}" --workspace --locked --bench documents_on_chain -- \
   --sizes-mib "$doc_sizes" >"$work/documents_on_chain.md"
 
 wait_for_node_costs

@@ -60,9 +60,14 @@ EHR_CLIPPY_DRIVER=$(rustup which clippy-driver)
 export EHR_CLIPPY_DRIVER EHR_LINT_ROOT=$root CLIPPY_ARGS=-Dwarnings
 export RUSTC_WORKSPACE_WRAPPER=$root/scripts/rustc-with-clippy.sh
 
+# Every cargo command on the workspace selects all of it (`--workspace`, then targets by name):
+# cargo unifies features over the packages selected, so `-p ehr-client` or `--exclude ehr-e2e`
+# would build the client and what it depends on again, with other features (37 s and more per
+# step at a1d0c94).
 step "unit tests, and clippy on every target of the workspace"
 cargo test --workspace --all-targets --locked --no-run
-cargo test --workspace --locked --exclude ehr-e2e
+cargo test --workspace --lib --bins --locked
+cargo test --workspace --doc --locked
 
 step "contract build"
 # Removes the bundle first: `cargo contract build` keeps an existing one when the sources have
@@ -92,11 +97,11 @@ step "end-to-end tests (real substrate-contracts-node; the dashboard in headless
 # copy of the release bundle: the ink_e2e tests rebuild the contract into the same directory.
 # The dashboard test runs the `ehr` binary (`ehr serve`), built here in the test profile's
 # directory, where the test looks for it.
-cargo build -p ehr-client --bin ehr --locked
+cargo build --workspace --bin ehr --locked
 mkdir -p "$cache/bundle"
 cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle/ehr.contract"
 EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
-  cargo test -p ehr-e2e --locked -- --test-threads 2 --nocapture \
+  cargo test --workspace --locked --test '*' -- --test-threads 2 --nocapture \
   --skip batch_lands_exactly_once --skip watch_events_resumes
 
 step "fault tests: signers, node restarts, dropped connections, finalized mode, two nodes"
@@ -104,7 +109,7 @@ step "fault tests: signers, node restarts, dropped connections, finalized mode, 
 # run): two fault tests at once on 2 cores have hung. (The depth and pruned-state tests ran
 # with the end-to-end tests above.)
 EHR_FAULT_BOOKINGS=${EHR_FAULT_BOOKINGS:-500} EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
-  cargo test -p ehr-e2e --locked --test faults -- --test-threads 1 --nocapture \
+  cargo test --workspace --locked --test faults -- --test-threads 1 --nocapture \
   --skip depth_mode --skip settling_a_transaction
 
 step "benchmarks, smoke run (small sizes; the full run is scripts/bench.sh)"
