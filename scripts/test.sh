@@ -60,6 +60,20 @@ EHR_CLIPPY_DRIVER=$(rustup which clippy-driver)
 export EHR_CLIPPY_DRIVER EHR_LINT_ROOT=$root CLIPPY_ARGS=-Dwarnings
 export RUSTC_WORKSPACE_WRAPPER=$root/scripts/rustc-with-clippy.sh
 
+step "the lint gate refuses a warning (a probe crate with one clippy warning must not build)"
+probe=$cache/lint-probe
+mkdir -p "$probe/src"
+printf '[package]\nname = "lint-probe"\nversion = "0.0.0"\nedition = "2021"\n\n[workspace]\n' \
+  > "$probe/Cargo.toml"
+printf 'fn main() {\n    let copied = 1u8;\n    let cloned = copied.clone();\n    println!("{cloned}");\n}\n' \
+  > "$probe/src/main.rs"
+if EHR_LINT_ROOT=$probe cargo build --quiet --manifest-path "$probe/Cargo.toml" \
+  --target-dir "$probe/target" 2> "$probe/build.log"; then
+  echo "the lint gate let a clippy warning through" >&2; exit 1
+fi
+grep -q 'clippy::clone_on_copy' "$probe/build.log" ||
+  { cat "$probe/build.log" >&2; echo "the probe failed, but not on its clippy warning" >&2; exit 1; }
+
 # Every cargo command on the workspace selects all of it (`--workspace`, then targets by name):
 # cargo unifies features over the packages selected, so `-p ehr-client` or `--exclude ehr-e2e`
 # would build the client and what it depends on again, with other features (37 s and more per
