@@ -57,8 +57,8 @@ else
   out=$cache/benchmarks-smoke.md
 fi
 
-# Every cargo command below selects the whole workspace (`--workspace --bench NAME`), as the test
-# command does: cargo unifies features over the packages selected, so `-p ehr-e2e` and
+# Every cargo command below on this workspace selects all of it (`--workspace --bench NAME`), as
+# the test command does (drink's crate is a workspace of its own): cargo unifies features over the packages selected, so `-p ehr-e2e` and
 # `-p ehr-client` would each build the client with other features than the tests did.
 step() { printf '\n[bench] %s\n' "$*" >&2; }
 started=$SECONDS

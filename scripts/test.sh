@@ -2,7 +2,7 @@
 # The project's test command (README, Testing): everything CI checks, in the order that fails
 # fastest. Runs scripts/setup.sh first, which skips whatever is already installed.
 #
-#   1. cargo fmt --check;
+#   1. cargo fmt --check, and a probe crate proving the lint gate refuses a clippy warning;
 #   2. unit tests (#[ink::test], the client's and the CLI's), with clippy -D warnings linting
 #      every target of the workspace as it builds;
 #   3. cargo contract build --release, and the bundle's three artifacts exist;
