@@ -26,6 +26,14 @@
 //!    a transaction the pool holds as ready). The node validates it afresh. Both carry one
 //!    nonce, so at most one of them is ever included; from then on the client looks for
 //!    either, and reports the one included. At most [`MAX_REPLACEMENTS`] per transaction.
+//! 7. if the node refuses the transaction because of the block its era starts from ("bad
+//!    signature", "ancient birth block"), that block is not on the node's chain: a
+//!    reorganisation replaced it (two authoring nodes, or a node that restarted onto a
+//!    peer's chain), or the node has not imported it yet. A form mortal from a block off the
+//!    chain can never be included on it, so the client signs the same call with the same
+//!    nonce again, mortal from a block of the node's chain as it is now, and follows both
+//!    forms as in step 6. At most [`MAX_BIRTH_RESIGNS`] times per transaction; then the
+//!    outcome is [`ClientError::NotIncluded`] (the nonce is free again).
 //!
 //! Each transaction ends with one typed outcome: included (with its events, or with the
 //! dispatch error it failed with), [`ClientError::IncludedStatePruned`] (included, but the
@@ -65,6 +73,10 @@ pub const STUCK_FOR: Duration = Duration::from_secs(12);
 
 /// Replacements per transaction at most (each tips one planck more than the last).
 pub const MAX_REPLACEMENTS: u32 = 3;
+
+/// How many times at most a transaction is signed again because the node refused the block
+/// its era starts from (step 7 of the [module docs](self)).
+pub const MAX_BIRTH_RESIGNS: u32 = 3;
 
 /// A signed transaction the client can find again.
 #[derive(Debug, Clone)]
@@ -111,6 +123,8 @@ struct SettleState {
     resubmissions: u32,
     /// Since when the node has held the latest form without including it, its nonce next.
     held_since: Option<tokio::time::Instant>,
+    /// How often the node refused the latest form for the block its era starts from.
+    birth_refusals: u32,
 }
 
 impl SettleState {
@@ -246,7 +260,8 @@ impl EhrClient {
     ///
     /// # Errors
     /// `Dispatch` if it was included and failed; `Rejected` if the node refused it outright
-    /// (it never entered the pool); `NotIncluded`; `Unsettled`; `Transport` if the node
+    /// for a reason other than the block its era starts from (it never entered the pool; a
+    /// form refused for that block is signed again, step 7 of the module docs); `NotIncluded`; `Unsettled`; `Transport` if the node
     /// cannot be reached again.
     pub async fn submit_signed(&self, submission: &Submission) -> Result<Included> {
         let link = self.connection.link();
@@ -261,6 +276,13 @@ impl EhrClient {
         let progress = match sent {
             Ok(Ok(progress)) => progress,
             Ok(Err(err)) => match ClientError::from(err) {
+                // Mortal from a block the node's chain does not have (a reorganisation
+                // replaced it): settling signs it again from a block the chain has.
+                ClientError::Rejected(reason) if birth_refused(&reason) => {
+                    tracing::debug!(nonce = submission.nonce, %reason, "birth block refused");
+                    self.forget_recent_block().await;
+                    return self.settle(submission, reason).await;
+                }
                 // Refused outright: it never entered the pool, its nonce is free again.
                 ClientError::Rejected(reason) if !still_possible(&reason) => {
                     tracing::debug!(nonce = submission.nonce, %reason, "rejected");
@@ -339,6 +361,7 @@ impl EhrClient {
             replacements: Vec::new(),
             resubmissions: 0,
             held_since: None,
+            birth_refusals: 0,
         };
         let mut last_error = String::from("none");
         loop {
@@ -508,6 +531,17 @@ impl EhrClient {
                     }
                     Ok(Settled::Pending)
                 }
+                ClientError::Rejected(reason)
+                    if birth_refused(&reason) && state.birth_refusals < MAX_BIRTH_RESIGNS =>
+                {
+                    // The latest form is mortal from a block off the node's chain, so it can
+                    // never be included there: sign it again from a block on it.
+                    state.birth_refusals += 1;
+                    tracing::debug!(head_number, chain_nonce, %reason, "signing again");
+                    self.forget_recent_block().await;
+                    self.replace(link, submission, state).await?;
+                    Ok(Settled::Pending)
+                }
                 ClientError::Rejected(reason) => {
                     Ok(Settled::Never(format!("the node refuses it now: {reason}")))
                 }
@@ -642,6 +676,12 @@ impl EhrClient {
         *recent = Some((found.0, found.1, std::time::Instant::now()));
         Ok(found)
     }
+
+    /// Drops the cached recent block: the node refused a transaction mortal from it, so the
+    /// next one is signed from a block read afresh.
+    async fn forget_recent_block(&self) {
+        *self.connection.recent_block.lock().await = None;
+    }
 }
 
 /// The hash of an extrinsic from a block's body, as its signer computed it: over its SCALE
@@ -671,6 +711,15 @@ fn included_of(extrinsics: &[H256], wanted: &[H256]) -> Option<H256> {
 /// about to include it: with its nonce next on chain, held too long means stuck.
 fn held(reason: &str) -> bool {
     reason.contains("Already Imported") || reason.contains("temporarily banned")
+}
+
+/// Whether the pool refused a transaction for the block its era starts from: a block it has
+/// no hash for ("ancient birth block"), or a different hash at that number, which makes the
+/// signed payload another one ("bad signature": the era's block hash is part of what is
+/// signed, and the client signs with the right key).
+fn birth_refused(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    reason.contains("bad signature") || reason.contains("ancient birth block")
 }
 
 /// Reasons the pool gives for not taking a transaction again that still leave it possible:

@@ -257,6 +257,77 @@ async fn settling_a_transaction_whose_state_is_pruned_fails_with_included_state_
     }
 }
 
+/// Two dev nodes started apart share their genesis and nothing else: each block above it has
+/// another hash on each. A transaction signed against the first is, to the second, mortal from
+/// a block its chain does not have, which is what every node sees after a reorganisation
+/// replaced the block a transaction was signed from (a CI run of the two-node test above lost
+/// 241 of 550 jobs to "bad signature" that way, once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_mortal_from_a_block_off_the_chain_is_signed_again_and_lands_once() {
+    use ehr_client::{dev_signer, node, EhrClient};
+    // given: two unconnected nodes, each with a dozen blocks of its own (a transfer each)
+    let (first, second) = (TestNode::start(), TestNode::start());
+    let connect = |url: String, suri: &'static str| async move {
+        EhrClient::connect_with(&url, dev_signer(suri).unwrap(), fault_options())
+            .await
+            .unwrap()
+    };
+    let to = |suri: &str| {
+        subxt::utils::MultiAddress::Id(dev_signer(suri).unwrap().public_key().to_account_id())
+    };
+    for (node, payee) in [(&first, "//Charlie"), (&second, "//Eve")] {
+        let bob = connect(node.url(), "//Bob").await;
+        for _ in 0..12 {
+            let transfer = node::tx()
+                .balances()
+                .transfer_keep_alive(to(payee), 1_000_000_000);
+            bob.sign_and_submit(&transfer)
+                .await
+                .expect("Bob's transfer");
+        }
+    }
+    let alice_on_first = connect(first.url(), "//Alice").await;
+    let alice_on_second = connect(second.url(), "//Alice").await;
+    let transfer = node::tx()
+        .balances()
+        .transfer_keep_alive(to("//Dave"), 7_000_000_000);
+    let signed_on_first = alice_on_first.sign(&transfer).await.unwrap();
+    assert!(signed_on_first.birth > 0, "the transaction is mortal");
+
+    // when: it is submitted to the second node
+    let included = alice_on_second
+        .submit_signed(&signed_on_first)
+        .await
+        .expect("signed again from the second node's chain, it lands");
+
+    // then: it landed once, as a form signed again with the same nonce, and the first form can
+    // never land there
+    assert_eq!(included.nonce, signed_on_first.nonce);
+    assert_ne!(included.extrinsic_hash, signed_on_first.extrinsic_hash);
+    assert_eq!(included.replacements, 1);
+    let transfers = included
+        .events
+        .find::<node::balances::events::Transfer>()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    assert_eq!(transfers.len(), 1);
+    assert_eq!(transfers[0].amount, 7_000_000_000);
+    assert_eq!(
+        alice_on_second.account_nonce().await.unwrap(),
+        signed_on_first.nonce + 1
+    );
+    match alice_on_second.submit_signed(&signed_on_first).await {
+        Err(ehr_client::ClientError::NotIncluded { nonce, .. }) => {
+            assert_eq!(nonce, signed_on_first.nonce);
+        }
+        other => panic!("a second submission must not land again: {other:?}"),
+    }
+    assert_eq!(
+        alice_on_second.account_nonce().await.unwrap(),
+        signed_on_first.nonce + 1
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lands_exactly_once_in_finalized_mode() {
     // given: a client that waits for finality (the dev node finalizes a block a second
