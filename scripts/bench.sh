@@ -68,10 +68,9 @@ step "setup"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 step "contract build"
-rm -f "$CARGO_TARGET_DIR"/ink/ehr/ehr.{contract,wasm,json} # rebuilt, whatever built them (see test.sh)
-(cd contracts/ehr && cargo contract build --release --quiet) >&2
+built=$("$root/scripts/build-contract.sh")
 mkdir -p "$cache/bundle-bench"
-cp "$CARGO_TARGET_DIR/ink/ehr/ehr.contract" "$cache/bundle-bench/ehr.contract"
+cp "$built" "$cache/bundle-bench/ehr.contract"
 export EHR_CONTRACT_BUNDLE=$cache/bundle-bench/ehr.contract
 # The floor (section 1): the smallest message of each kind, what any contract's call pays.
 (cd contracts/floor && cargo contract build --release --quiet) >&2

@@ -33,11 +33,9 @@ refused() { # a step that must fail: show the one-line error
 }
 
 chapter "Build the contract and the ehr tool"
-rm -f "$CARGO_TARGET_DIR"/ink/ehr/ehr.{contract,wasm,json} # rebuilt, whatever built them (see test.sh)
-(cd contracts/ehr && cargo contract build --release --quiet)
+bundle=$("$root/scripts/build-contract.sh")
 cargo build --quiet --workspace --bin ehr # the workspace's features, as test.sh builds it
 ehr=$CARGO_TARGET_DIR/debug/ehr
-bundle=$CARGO_TARGET_DIR/ink/ehr/ehr.contract
 ls -l "$CARGO_TARGET_DIR/ink/ehr/ehr.wasm"
 
 chapter "Start a fresh dev node on 127.0.0.1"

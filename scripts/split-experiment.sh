@@ -135,8 +135,7 @@ target=$cache/split-experiment-target
 bundle=$target/ink/schedule.contract
 code=$(stat -c %s "$target/ink/schedule.wasm")
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
-rm -f "$CARGO_TARGET_DIR"/ink/ehr/ehr.{contract,wasm,json} # rebuilt, whatever built them (see test.sh)
-(cd contracts/ehr && cargo contract build --release --quiet) >&2
+"$root/scripts/build-contract.sh" >/dev/null
 ehr_code=$(stat -c %s "$CARGO_TARGET_DIR/ink/ehr/ehr.wasm")
 
 say "deploying it on a fresh dev node at $url"

@@ -127,6 +127,10 @@ pub struct FaultCounts {
     /// Replacements signed with the same nonce, for transactions the node held without
     /// including them (see [`submission`](crate::submission)).
     pub replaced: u64,
+    /// Transactions signed again with the same nonce because the node refused the block
+    /// their era starts from: a reorganisation had replaced it (see
+    /// [`submission`](crate::submission), step 7).
+    pub signed_again: u64,
 }
 
 /// Where [`EhrClient::deploy`] put the contract.
@@ -301,6 +305,10 @@ impl EhrClient {
             replaced: self
                 .connection
                 .replaced
+                .load(std::sync::atomic::Ordering::Relaxed),
+            signed_again: self
+                .connection
+                .signed_again
                 .load(std::sync::atomic::Ordering::Relaxed),
         }
     }

@@ -61,6 +61,8 @@ pub(crate) struct Connection {
     pub(crate) settled: std::sync::atomic::AtomicU64,
     /// Replacements signed with the same nonce for transactions the node held unincluded.
     pub(crate) replaced: std::sync::atomic::AtomicU64,
+    /// Transactions signed again because the node refused the block their era starts from.
+    pub(crate) signed_again: std::sync::atomic::AtomicU64,
 }
 
 impl Connection {
@@ -87,6 +89,7 @@ impl Connection {
             reconnect_for,
             settled: Default::default(),
             replaced: Default::default(),
+            signed_again: Default::default(),
         })
     }
 

@@ -125,6 +125,11 @@ struct SettleState {
     held_since: Option<tokio::time::Instant>,
     /// How often the node refused the latest form for the block its era starts from.
     birth_refusals: u32,
+    /// Replacements kept for forms the node held (step 6), at most [`MAX_REPLACEMENTS`].
+    held_replacements: u32,
+    /// The node's answer if it refused the latest form for the block its era starts from:
+    /// the next step signs it again instead of sending the same bytes (step 7).
+    birth_refusal: Option<String>,
 }
 
 impl SettleState {
@@ -277,11 +282,15 @@ impl EhrClient {
             Ok(Ok(progress)) => progress,
             Ok(Err(err)) => match ClientError::from(err) {
                 // Mortal from a block the node's chain does not have (a reorganisation
-                // replaced it): settling signs it again from a block the chain has.
+                // replaced it): settling signs it again from a block the chain has, at once
+                // (the pool now bans these bytes, so sending them again would only be
+                // answered "temporarily banned").
                 ClientError::Rejected(reason) if birth_refused(&reason) => {
                     tracing::debug!(nonce = submission.nonce, %reason, "birth block refused");
-                    self.forget_recent_block().await;
-                    return self.settle(submission, reason).await;
+                    self.connection
+                        .settled
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return self.follow(submission, reason.clone(), Some(reason)).await;
                 }
                 // Refused outright: it never entered the pool, its nonce is free again.
                 ClientError::Rejected(reason) if !still_possible(&reason) => {
@@ -308,7 +317,7 @@ impl EhrClient {
             // depth asked for and follows the transaction if a reorganisation moves it.
             Ok(Ok(_)) if matches!(self.options.finality, Finality::Depth(_)) => {
                 return self
-                    .follow(submission, "waiting for depth".into())
+                    .follow(submission, "waiting for depth".into(), None)
                     .instrument(tracing::debug_span!("depth"))
                     .await
             }
@@ -346,14 +355,20 @@ impl EhrClient {
         self.connection
             .settled
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.follow(submission, why).await
+        self.follow(submission, why, None).await
     }
 
     /// Follows `submission` on the chain until it is included (as deep as
     /// [`Options::finality`](crate::Options::finality) asks) or provably never will be,
-    /// submitting the same bytes again while it is neither.
+    /// submitting the same bytes again while it is neither. `birth_refusal`: the node refused
+    /// the submission for the block its era starts from, with this answer.
     #[tracing::instrument(level = "debug", name = "settle", skip_all, fields(signer = %self.chain_account_id(), nonce = submission.nonce, hash = ?submission.extrinsic_hash, why = %why))]
-    async fn follow(&self, submission: &Submission, why: String) -> Result<Included> {
+    async fn follow(
+        &self,
+        submission: &Submission,
+        why: String,
+        birth_refusal: Option<String>,
+    ) -> Result<Included> {
         let started = tokio::time::Instant::now();
         let mut link = self.connection.link();
         let mut state = SettleState {
@@ -362,6 +377,8 @@ impl EhrClient {
             resubmissions: 0,
             held_since: None,
             birth_refusals: 0,
+            held_replacements: 0,
+            birth_refusal,
         };
         let mut last_error = String::from("none");
         loop {
@@ -467,6 +484,8 @@ impl EhrClient {
             if number > included_by {
                 return Ok(Settled::Pending);
             }
+            // The block index keeps hashes only, so the found block is read once more for
+            // the extrinsic's events: once per settled transaction, not per block walked.
             let block = link.api.blocks().at(block_hash).await?;
             let extrinsics = block.extrinsics().await?;
             for extrinsic in extrinsics.iter() {
@@ -505,6 +524,9 @@ impl EhrClient {
                 "its era ended at block {death} and it is in none of blocks {birth}..={head_number}"
             )));
         }
+        if let Some(reason) = state.birth_refusal.take() {
+            return self.sign_again(link, submission, state, reason).await;
+        }
         match link
             .rpc
             .author_submit_extrinsic(&state.latest().bytes)
@@ -523,24 +545,21 @@ impl EhrClient {
                         let since = *state
                             .held_since
                             .get_or_insert_with(tokio::time::Instant::now);
-                        if since.elapsed() >= STUCK_FOR && state.replacements() < MAX_REPLACEMENTS {
-                            self.replace(link, submission, state).await?;
+                        if since.elapsed() >= STUCK_FOR
+                            && state.held_replacements < MAX_REPLACEMENTS
+                        {
+                            let counter = &self.connection.replaced;
+                            if self.replace(link, submission, state, counter).await? {
+                                state.held_replacements += 1;
+                            }
                         }
                     } else {
                         state.held_since = None;
                     }
                     Ok(Settled::Pending)
                 }
-                ClientError::Rejected(reason)
-                    if birth_refused(&reason) && state.birth_refusals < MAX_BIRTH_RESIGNS =>
-                {
-                    // The latest form is mortal from a block off the node's chain, so it can
-                    // never be included there: sign it again from a block on it.
-                    state.birth_refusals += 1;
-                    tracing::debug!(head_number, chain_nonce, %reason, "signing again");
-                    self.forget_recent_block().await;
-                    self.replace(link, submission, state).await?;
-                    Ok(Settled::Pending)
+                ClientError::Rejected(reason) if birth_refused(&reason) => {
+                    self.sign_again(link, submission, state, reason).await
                 }
                 ClientError::Rejected(reason) => {
                     Ok(Settled::Never(format!("the node refuses it now: {reason}")))
@@ -550,15 +569,45 @@ impl EhrClient {
         }
     }
 
+    /// The node refused the latest form for the block its era starts from (`reason`), so that
+    /// form can never be included on its chain: signs the call again, from a block read
+    /// afresh, at most [`MAX_BIRTH_RESIGNS`] times (step 7 of the [module docs](self)).
+    async fn sign_again(
+        &self,
+        link: &Link,
+        submission: &Submission,
+        state: &mut SettleState,
+        reason: String,
+    ) -> Result<Settled> {
+        if state.birth_refusals >= MAX_BIRTH_RESIGNS {
+            return Ok(Settled::Never(format!(
+                "the node refuses the block its era starts from, {MAX_BIRTH_RESIGNS} times signed again: {reason}"
+            )));
+        }
+        state.birth_refusals += 1;
+        tracing::debug!(%reason, "signing again");
+        self.forget_recent_block().await;
+        if !self
+            .replace(link, submission, state, &self.connection.signed_again)
+            .await?
+        {
+            // Not taken: the next step looks again and, if the latest form is still off the
+            // chain, signs once more.
+            state.birth_refusal = Some(reason);
+        }
+        Ok(Settled::Pending)
+    }
+
     /// Signs and submits a replacement of `submission`: the same call and nonce, mortal from
-    /// a recent block, tipping one planck more than the last form. Kept only if the node
-    /// takes it.
+    /// a recent block, tipping one planck more than the last form. Kept, and counted in
+    /// `counter`, only if the node takes it; returns whether it did.
     async fn replace(
         &self,
         link: &Link,
         submission: &Submission,
         state: &mut SettleState,
-    ) -> Result<()> {
+        counter: &std::sync::atomic::AtomicU64,
+    ) -> Result<bool> {
         let tip = u128::from(state.replacements()) + 1;
         let form = self
             .sign_form(&submission.call_data, submission.nonce, tip)
@@ -566,17 +615,15 @@ impl EhrClient {
         match link.rpc.author_submit_extrinsic(&form.bytes).await {
             Ok(_) => {
                 tracing::debug!(replacement = ?form.extrinsic_hash, tip, "replaced");
-                self.connection
-                    .replaced
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 state.replacements.push(form);
                 state.held_since = None;
-                Ok(())
+                Ok(true)
             }
             Err(err) => match ClientError::from(err) {
                 ClientError::Rejected(reason) => {
                     tracing::debug!(%reason, "replacement not taken");
-                    Ok(())
+                    Ok(false)
                 }
                 other => Err(other),
             },

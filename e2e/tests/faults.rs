@@ -305,6 +305,8 @@ async fn a_transaction_mortal_from_a_block_off_the_chain_is_signed_again_and_lan
     assert_eq!(included.nonce, signed_on_first.nonce);
     assert_ne!(included.extrinsic_hash, signed_on_first.extrinsic_hash);
     assert_eq!(included.replacements, 1);
+    let faults = alice_on_second.fault_counts();
+    assert_eq!((faults.signed_again, faults.replaced), (1, 0), "{faults:?}");
     let transfers = included
         .events
         .find::<node::balances::events::Transfer>()

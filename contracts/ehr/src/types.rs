@@ -201,7 +201,7 @@ pub struct Doctor {
 impl Doctor {
     /// Slot length in milliseconds.
     pub fn slot_ms(&self) -> Timestamp {
-        Timestamp::from(self.slot_minutes).saturating_mul(MS_PER_MINUTE)
+        minutes_to_ms(self.slot_minutes)
     }
 }
 
@@ -465,8 +465,7 @@ impl Ledger {
     /// As doctor: the slot length in milliseconds while bookable (see
     /// `bookable_slot_minutes`).
     pub fn bookable_slot_ms(&self) -> Option<Timestamp> {
-        self.bookable_slot_minutes
-            .map(|minutes| Timestamp::from(minutes).saturating_mul(MS_PER_MINUTE))
+        self.bookable_slot_minutes.map(minutes_to_ms)
     }
 }
 
@@ -575,6 +574,11 @@ impl<T> Page<T> {
         let items = (offset..end).filter_map(item_at).collect();
         Page { items, total }
     }
+}
+
+/// A slot length in minutes, as doctors give it, in milliseconds, as the chain counts time.
+pub fn minutes_to_ms(minutes: u16) -> Timestamp {
+    Timestamp::from(minutes).saturating_mul(MS_PER_MINUTE)
 }
 
 /// Whether `instant` lies on a boundary of `slot_ms`-long slots counted from the epoch.
