@@ -97,6 +97,15 @@ CARGO_TARGET_DIR=$drink_contracts cargo bench --manifest-path "$drink_manifest" 
   --target-dir "$drink_target" \
   --bench message_costs -- --scales "$scales" >"$work/costs.md"
 
+if [[ $mode == smoke ]]; then
+  # The fuzzer's own program, which scripts/fuzz.sh runs for a million calls: a short seeded run
+  # keeps it running, not only compiling (exit status 1 on a violation fails the smoke run).
+  step "(2b) the stateful fuzzer's long-run program, 2,000 calls"
+  CARGO_TARGET_DIR=$drink_contracts cargo bench --manifest-path "$drink_manifest" --locked \
+    --target-dir "$drink_target" --bench fuzz -- --calls 2000 --shards 2 --seed 1 \
+    --shrink-seconds 60 >&2
+fi
+
 wait_for_node_costs() {
   if [[ -n ${node_costs:-} ]]; then
     step "(1) waiting for the node cost benchmark"

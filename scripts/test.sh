@@ -91,7 +91,7 @@ step "drink tests (tables, bad inputs, the fuzzer's 10,000-call slice), and clip
 # with the same release dependencies, so there is one drink build instead of two. The benchmarks
 # are built one at a time, after the tests: each target that uses drink's macros builds the
 # contract from them, and two building it at once have raced on the same wasm file ("Error
-# building contract: unexpected end-of-file", CI on 23b4769).
+# building contract: unexpected end-of-file", CI on 23b4769). The smoke run below runs both.
 CARGO_TARGET_DIR=$drink_contracts \
   cargo test --release --manifest-path "$drink_manifest" --locked --target-dir "$drink_target"
 for bench in fuzz message_costs; do

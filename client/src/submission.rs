@@ -820,3 +820,38 @@ async fn watch(
     }
     Err("the node stopped reporting the transaction's progress".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The node's answers as `ClientError::Rejected` carries them: the bad signature exactly
+    /// as substrate-contracts-node 0.42.0 gave it in the fault test without the fix, the others
+    /// in the same form with substrate's texts for those errors.
+    const BAD_SIGNATURE: &str = r#"ErrorObject { code: ServerError(1010), message: "Invalid Transaction", data: Some(RawValue("Transaction has a bad signature")) }"#;
+    const ANCIENT_BIRTH_BLOCK: &str = r#"ErrorObject { code: ServerError(1010), message: "Invalid Transaction", data: Some(RawValue("Transaction has an ancient birth block")) }"#;
+    const BANNED: &str = r#"ErrorObject { code: ServerError(1012), message: "Transaction is temporarily banned", data: None }"#;
+    const STALE: &str = r#"ErrorObject { code: ServerError(1010), message: "Invalid Transaction", data: Some(RawValue("Transaction is outdated")) }"#;
+    const NO_FUNDS: &str = r#"ErrorObject { code: ServerError(1010), message: "Invalid Transaction", data: Some(RawValue("Inability to pay some fees (e.g. account balance too low)")) }"#;
+
+    #[test]
+    fn birth_refused_works() {
+        assert!(birth_refused(BAD_SIGNATURE));
+        assert!(birth_refused(ANCIENT_BIRTH_BLOCK));
+    }
+
+    #[test]
+    fn other_refusals_are_not_birth_refusals() {
+        for reason in [BANNED, STALE, NO_FUNDS] {
+            assert!(!birth_refused(reason), "{reason}");
+        }
+    }
+
+    #[test]
+    fn birth_refusals_are_not_still_possible() {
+        // Otherwise the submit path would settle them as waiting instead of signing again.
+        assert!(!still_possible(BAD_SIGNATURE));
+        assert!(!still_possible(ANCIENT_BIRTH_BLOCK));
+        assert!(still_possible(BANNED) && still_possible(STALE));
+    }
+}
