@@ -266,8 +266,8 @@ impl EhrClient {
     /// # Errors
     /// `Dispatch` if it was included and failed; `Rejected` if the node refused it outright
     /// for a reason other than the block its era starts from (it never entered the pool; a
-    /// form refused for that block is signed again, step 7 of the module docs); `NotIncluded`; `Unsettled`; `Transport` if the node
-    /// cannot be reached again.
+    /// form refused for that block is signed again, step 7 of the module docs);
+    /// `NotIncluded`; `Unsettled`; `Transport` if the node cannot be reached again.
     pub async fn submit_signed(&self, submission: &Submission) -> Result<Included> {
         let link = self.connection.link();
         let timeout = self.options.timeout;
