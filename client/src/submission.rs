@@ -287,10 +287,7 @@ impl EhrClient {
                 // answered "temporarily banned").
                 ClientError::Rejected(reason) if birth_refused(&reason) => {
                     tracing::debug!(nonce = submission.nonce, %reason, "birth block refused");
-                    self.connection
-                        .settled
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    return self.follow(submission, reason.clone(), Some(reason)).await;
+                    return self.settle(submission, reason.clone(), Some(reason)).await;
                 }
                 // Refused outright: it never entered the pool, its nonce is free again.
                 ClientError::Rejected(reason) if !still_possible(&reason) => {
@@ -298,13 +295,14 @@ impl EhrClient {
                     self.forget_nonce().await;
                     return Err(ClientError::Rejected(reason));
                 }
-                other => return self.settle(submission, other.to_string()).await,
+                other => return self.settle(submission, other.to_string(), None).await,
             },
             Err(_) => {
                 return self
                     .settle(
                         submission,
                         format!("no answer to the submission within {timeout:?}"),
+                        None,
                     )
                     .await
             }
@@ -346,16 +344,22 @@ impl EhrClient {
             Ok(Err(why)) => why,
             Err(_) => format!("no inclusion reported within {timeout:?}"),
         };
-        self.settle(submission, why).await
+        self.settle(submission, why, None).await
     }
 
     /// Finds out from the chain what became of `submission` after its fast path failed
     /// (counted in [`FaultCounts::settled`](crate::FaultCounts::settled)).
-    async fn settle(&self, submission: &Submission, why: String) -> Result<Included> {
+    /// `birth_refusal` as in [`follow`](Self::follow).
+    async fn settle(
+        &self,
+        submission: &Submission,
+        why: String,
+        birth_refusal: Option<String>,
+    ) -> Result<Included> {
         self.connection
             .settled
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.follow(submission, why, None).await
+        self.follow(submission, why, birth_refusal).await
     }
 
     /// Follows `submission` on the chain until it is included (as deep as
