@@ -43,6 +43,10 @@ if [[ $mode == full ]]; then
   node_skip=()
   doc_sizes=1,100
   out=docs/benchmarks.md
+  # A hang stops the run, with every thread's backtrace (scripts/deadline.sh): the longest
+  # program, the node costs at 10,000 records, takes about 30 minutes.
+  deadline=14400
+  signers_log=() signers_env=()
 else
   # N = 0 only, to keep the test command short; the full run grows the node
   node_scales=0
@@ -55,11 +59,21 @@ else
   node_skip=(--skip complete_appointment,mark_no_show)
   doc_sizes=1,4
   out=$cache/benchmarks-smoke.md
+  # Each program takes a minute or two here. The signers bench, which restarts its node
+  # mid-batch, hung once in CI (at 2799be7, for over an hour): its client's debug log is kept
+  # and shown if it fails.
+  deadline=900
+  signers_log=(--log "$cache/signers-smoke.log")
+  signers_env=(RUST_LOG="${RUST_LOG:-ehr_client=debug}")
 fi
+# Every program on a node runs under a deadline: a hang fails the run with every thread's
+# backtrace instead of holding it (scripts/deadline.sh).
+guard=("$root/scripts/deadline.sh" "$deadline")
 
 # Every cargo command below on this workspace selects all of it (`--workspace --bench NAME`), as
-# the test command does (drink's crate is a workspace of its own): cargo unifies features over the packages selected, so `-p ehr-e2e` and
-# `-p ehr-client` would each build the client with other features than the tests did.
+# the test command does (drink's crate is a workspace of its own): cargo unifies features over
+# the packages selected, so `-p ehr-e2e` and `-p ehr-client` would each build the client with
+# other features than the tests did.
 step() { printf '\n[bench] %s\n' "$*" >&2; }
 started=$SECONDS
 
@@ -88,8 +102,8 @@ trap 'rm -rf "$work"' EXIT
 # during that wait too.
 step "(1) cost per message on contracts-node 0.42.0, N = $node_scales (in the background)"
 cargo build "${profile[@]}" --workspace --locked --bench node_costs
-cargo bench "${profile[@]}" --workspace --locked --bench node_costs -- --scales "$node_scales" \
-  "${node_skip[@]}" >"$work/node_costs.md" &
+"${guard[@]}" cargo bench "${profile[@]}" --workspace --locked --bench node_costs -- \
+  --scales "$node_scales" "${node_skip[@]}" >"$work/node_costs.md" &
 node_costs=$!
 
 step "(2) cost per message in drink's sandbox, N = $scales"
@@ -116,14 +130,16 @@ wait_for_node_costs() {
 if [[ $mode == full ]]; then wait_for_node_costs; fi
 
 step "(3) code size and deploy deposit"
-cargo bench "${profile[@]}" --workspace --locked --bench code_size >"$work/code_size.md"
+"${guard[@]}" cargo bench "${profile[@]}" --workspace --locked --bench code_size \
+  >"$work/code_size.md"
 
 step "(4) client throughput: $bookings bookings, $in_flight in flight"
-cargo bench "${profile[@]}" --workspace --locked --bench throughput -- "$bookings" "$in_flight" \
-  >"$work/throughput.md"
+"${guard[@]}" cargo bench "${profile[@]}" --workspace --locked --bench throughput -- \
+  "$bookings" "$in_flight" >"$work/throughput.md"
 
 step "(4b) signers and a node restart: $desk_bookings bookings per signer"
-cargo bench "${profile[@]}" --workspace --locked --bench signers -- "$desk_bookings" \
+env "${signers_env[@]}" "$root/scripts/deadline.sh" "${signers_log[@]}" "$deadline" \
+  cargo bench "${profile[@]}" --workspace --locked --bench signers -- "$desk_bookings" \
   >"$work/signers.md"
 
 step "(5) document pipeline: $doc_sizes MiB"
@@ -131,7 +147,7 @@ cargo bench "${profile[@]}" --workspace --locked --bench documents -- --sizes-mi
   >"$work/documents.md"
 
 step "(6) documents end to end on a node: $doc_sizes MiB"
-cargo bench "${profile[@]}" --workspace --locked --bench documents_on_chain -- \
+"${guard[@]}" cargo bench "${profile[@]}" --workspace --locked --bench documents_on_chain -- \
   --sizes-mib "$doc_sizes" >"$work/documents_on_chain.md"
 
 wait_for_node_costs

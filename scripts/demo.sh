@@ -36,7 +36,6 @@ chapter "Build the contract and the ehr tool"
 bundle=$("$root/scripts/build-contract.sh")
 cargo build --quiet --workspace --bin ehr # the workspace's features, as test.sh builds it
 ehr=$CARGO_TARGET_DIR/debug/ehr
-ls -l "$CARGO_TARGET_DIR/ink/ehr/ehr.wasm"
 
 chapter "Start a fresh dev node on 127.0.0.1"
 export EHR_URL

@@ -135,8 +135,8 @@ target=$cache/split-experiment-target
 bundle=$target/ink/schedule.contract
 code=$(stat -c %s "$target/ink/schedule.wasm")
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
-"$root/scripts/build-contract.sh" >/dev/null
-ehr_code=$(stat -c %s "$CARGO_TARGET_DIR/ink/ehr/ehr.wasm")
+ehr_bundle=$("$root/scripts/build-contract.sh")
+ehr_code=$(stat -c %s "${ehr_bundle%.contract}.wasm")
 
 say "deploying it on a fresh dev node at $url"
 EHR_DATA=$work/node scripts/node.sh start --tmp --port "$port" >&2

@@ -107,7 +107,9 @@ step "end-to-end tests (real substrate-contracts-node; the dashboard in headless
 cargo build --workspace --bin ehr --locked
 mkdir -p "$cache/bundle"
 cp "$built" "$cache/bundle/ehr.contract"
-EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
+# The steps on nodes run under a deadline (scripts/deadline.sh): a hang fails the run with every
+# thread's backtrace, instead of holding CI until its own limit.
+EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" "$root/scripts/deadline.sh" 1800 \
   cargo test --workspace --locked --test '*' -- --test-threads 2 --nocapture \
   --skip batch_lands_exactly_once --skip watch_events_resumes
 
@@ -120,6 +122,7 @@ step "fault tests: signers, node restarts, dropped connections, finalized mode, 
 # at once hang again, `--test-threads 1` is the way back. (The depth, pruned-state and
 # off-chain-birth-block tests, which run no batch, ran with the end-to-end tests above.)
 EHR_FAULT_BOOKINGS=${EHR_FAULT_BOOKINGS:-500} EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" \
+  "$root/scripts/deadline.sh" 1800 \
   cargo test --workspace --locked --test faults -- --test-threads 2 --nocapture \
   --skip depth_mode --skip settling_a_transaction --skip a_transaction_mortal_from
 
@@ -127,6 +130,6 @@ step "benchmarks, smoke run (small sizes; the full run is scripts/bench.sh)"
 "$root/scripts/bench.sh" --smoke
 
 step "demo"
-"$root/scripts/demo.sh"
+"$root/scripts/deadline.sh" 900 "$root/scripts/demo.sh"
 
 step "all passed in $((SECONDS - started)) s"

@@ -426,10 +426,12 @@ impl EhrClient {
                 Err(err @ (ClientError::Transport(_) | ClientError::Timeout { .. })) => {
                     last_error = err.to_string();
                     match self.connection.reconnect(&link).await {
+                        // A new connection: look again at once, within the deadline.
                         Ok(new_link) if new_link.generation != link.generation => {
-                            // A new connection: look again at once.
                             link = new_link;
-                            continue;
+                            if started.elapsed() <= self.options.settle_for {
+                                continue;
+                            }
                         }
                         // The same connection still answers: the error was the request's;
                         // wait and look again, within the deadline.

@@ -22,6 +22,7 @@ fn options() -> Options {
 
 #[tokio::main]
 async fn main() {
+    ehr_e2e::log_from_env();
     let bookings: usize = std::env::args()
         .skip(1)
         .find(|arg| !arg.starts_with('-'))
@@ -39,6 +40,9 @@ async fn main() {
     println!("| signers | bookings | transactions | seconds | bookings/s | transactions/s |");
     println!("|---:|---:|---:|---:|---:|---:|");
     for signers in [1, 2, 4] {
+        progress(&format!(
+            "{signers} signer(s): starting a node and deploying"
+        ));
         let node = TestNode::start();
         let alice = deployed(&node.url(), options()).await;
         let batch = Batch {
@@ -48,9 +52,11 @@ async fn main() {
             in_flight,
         };
         let desk = batch.prepare(&alice).await;
+        progress(&format!("{signers} signer(s): running the batch"));
         let began = Instant::now();
         let outcomes = batch.run(&desk).await;
         let seconds = began.elapsed().as_secs_f64();
+        progress(&format!("{signers} signer(s): checking the chain"));
         assert_exactly_once(&batch, &desk, &outcomes).await;
         let total_bookings = signers * bookings;
         let transactions = signers * batch.transactions_per_signer();
@@ -63,6 +69,7 @@ async fn main() {
 
     // The restart: 4 signers, the node killed (SIGKILL) a third of the way through and
     // started again on the same chain.
+    progress("restart: starting a node and deploying");
     let mut node = TestNode::start_with(NodeOptions {
         persistent: true,
         ..NodeOptions::default()
@@ -77,20 +84,27 @@ async fn main() {
     let desk = batch.prepare(&alice).await;
     let total = (batch.transactions_per_signer() * batch.signers) as u64;
     let restart = async {
-        loop {
+        let landed = loop {
             let landed = desk.landed().await.unwrap_or(0);
             if landed >= total / 3 {
-                break;
+                break landed;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        };
         let at_kill = desk
             .chain_nonces()
             .await
             .expect("the node answers before the kill");
+        progress(&format!(
+            "restart: killing the node ({landed} of {total} transactions landed)"
+        ));
         let killed = Instant::now();
         tokio::task::block_in_place(|| node.restart());
         let back = killed.elapsed();
+        progress(&format!(
+            "restart: the node answers again after {:.1} s",
+            back.as_secs_f64()
+        ));
         // Each signer has at most `in_flight` transactions in flight, and they land in nonce
         // order: once its nonce is `in_flight` past the one at the kill (or at its last
         // transaction), all of them have.
@@ -110,6 +124,7 @@ async fn main() {
         }
         (back, killed.elapsed())
     };
+    progress("restart: running the batch");
     let run = batch.run(&desk);
     tokio::pin!(run, restart);
     let mut measured = None;
@@ -125,6 +140,7 @@ async fn main() {
             .await
             .ok();
     }
+    progress("restart: checking the chain");
     assert_exactly_once(&batch, &desk, &outcomes).await;
     let (back, settled) = measured.expect("the restart came before the batch ended");
     let faults = alice.fault_counts();
@@ -148,4 +164,9 @@ async fn main() {
         faults.settled
     );
     println!("| lost or doubled | 0 (checked on chain) |");
+}
+
+/// Where the run is, on stderr (the tables go to stdout): a run that hangs shows where.
+fn progress(step: &str) {
+    eprintln!("[signers] {step}");
 }
