@@ -65,7 +65,28 @@ pub(crate) struct Connection {
     pub(crate) signed_again: std::sync::atomic::AtomicU64,
 }
 
+/// Locks `mutex`, waiting at most `after`.
+///
+/// # Errors
+/// `Timeout` (waiting for `waiting_for`) if it is still held after `after`.
+pub(crate) async fn lock_within<'a, T>(
+    mutex: &'a tokio::sync::Mutex<T>,
+    after: Duration,
+    waiting_for: &'static str,
+) -> Result<tokio::sync::MutexGuard<'a, T>> {
+    tokio::time::timeout(after, mutex.lock())
+        .await
+        .map_err(|_| ClientError::Timeout { waiting_for, after })
+}
+
 impl Connection {
+    /// The longest a reconnection takes: the check that the link still answers (2 s), the
+    /// attempts for [`Options::reconnect_for`](crate::Options::reconnect_for), and the last
+    /// one's time-out.
+    fn longest_reconnection(&self) -> Duration {
+        Duration::from_secs(2) + self.reconnect_for + self.timeout
+    }
+
     /// Opens the first link to `url`, each step within `timeout`.
     pub(crate) async fn open(
         url: &str,
@@ -116,7 +137,15 @@ impl Connection {
     /// now runs another chain (another genesis hash): transactions signed for the old chain
     /// mean nothing there.
     pub(crate) async fn reconnect(&self, failed: &Link) -> Result<Arc<Link>> {
-        let _one_at_a_time = self.reconnecting.lock().await;
+        // Bounded like every other wait: a caller's future abandoned (neither polled nor
+        // dropped) in the middle of a reconnection would otherwise hold every later one up
+        // for ever, with no timer left to end it (a benchmark did this once).
+        let _one_at_a_time = lock_within(
+            &self.reconnecting,
+            self.longest_reconnection(),
+            "another reconnection to finish",
+        )
+        .await?;
         let current = self.link();
         if current.generation != failed.generation {
             return Ok(current);
@@ -162,5 +191,45 @@ impl Connection {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lock_within_works() {
+        // given: a free lock
+        let mutex = tokio::sync::Mutex::new(());
+
+        // when / then: it is taken at once
+        assert!(lock_within(&mutex, Duration::from_secs(1), "the lock")
+            .await
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn lock_held_by_an_abandoned_future_times_out() {
+        // given: a future that took the lock and is neither polled again nor dropped
+        let mutex = tokio::sync::Mutex::new(());
+        let mut holder = Box::pin(async {
+            let _guard = mutex.lock().await;
+            std::future::pending::<()>().await;
+        });
+        assert!(futures::poll!(&mut holder).is_pending());
+
+        // when: another caller waits for the lock
+        let waited = lock_within(&mutex, Duration::from_millis(50), "the lock").await;
+
+        // then: it gets a typed time-out instead of waiting for ever
+        assert!(matches!(
+            waited,
+            Err(ClientError::Timeout { waiting_for: "the lock", after }) if after == Duration::from_millis(50)
+        ));
+        drop(holder);
+        assert!(lock_within(&mutex, Duration::from_secs(1), "the lock")
+            .await
+            .is_ok());
     }
 }

@@ -5,9 +5,10 @@
 //! `cargo bench -p ehr-e2e --bench signers -- [BOOKINGS_PER_SIGNER]` (default 250) prints
 //! Markdown tables. A program that prints figures; nothing here asserts a time.
 
-use ehr_client::Options;
+use ehr_client::{FaultCounts, Options};
 use ehr_e2e::batch::{assert_exactly_once, Batch};
 use ehr_e2e::{deployed, NodeOptions, TestNode};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// As the fault tests: a transaction still unsettled after a minute has met the dev node's
@@ -68,7 +69,69 @@ async fn main() {
     }
 
     // The restart: 4 signers, the node killed (SIGKILL) a third of the way through and
-    // started again on the same chain.
+    // started again on the same chain. On a loaded machine a short batch can end before the
+    // watcher sees a third of it landed; then nothing is killed, and the run is made again.
+    let mut measured = None;
+    for attempt in 1..=RESTART_ATTEMPTS {
+        measured = restart_mid_batch(bookings, in_flight).await;
+        if measured.is_some() {
+            break;
+        }
+        progress(&format!(
+            "restart: the batch ended before the kill (attempt {attempt} of {RESTART_ATTEMPTS})"
+        ));
+    }
+    let Some(restart) = measured else {
+        panic!(
+            "in {RESTART_ATTEMPTS} attempts the batch always ended before a third of it was \
+             seen landed: measure with more bookings per signer"
+        );
+    };
+    println!(
+        "\nA node restart mid-batch (4 signers, {in_flight} in flight each, killed a third of \
+         the way through, restarted on the same chain):\n"
+    );
+    println!("| measurement | figure |");
+    println!("|---|---:|");
+    println!(
+        "| kill to the node answering again | {:.2} s |",
+        restart.back.as_secs_f64()
+    );
+    println!(
+        "| kill to every transaction in flight at the kill landed | {:.2} s |",
+        restart.settled.as_secs_f64()
+    );
+    println!("| reconnections | {} |", restart.faults.reconnects);
+    println!(
+        "| transactions settled from the chain | {} |",
+        restart.faults.settled
+    );
+    println!("| lost or doubled | 0 (checked on chain) |");
+}
+
+/// Restart runs at most, each on a fresh node (see [`restart_mid_batch`]).
+const RESTART_ATTEMPTS: u32 = 3;
+
+/// What a restart mid-batch measured.
+struct Restart {
+    /// From the kill until the node answered again.
+    back: Duration,
+    /// From the kill until every transaction in flight at the kill had landed.
+    settled: Duration,
+    /// The client's fault counters after the batch.
+    faults: FaultCounts,
+}
+
+/// Runs the 4-signer batch on a fresh persistent node, kills the node once a third of the
+/// batch has landed and starts it again on the same chain, then checks on chain that every
+/// transaction landed exactly once. `None` if the batch ended before the kill: then the node
+/// is never killed.
+///
+/// The watcher that kills the node is polled beside the batch and dropped before the chain is
+/// checked. A watcher left suspended holds what it was using (once, the connection's
+/// reconnection lock, in the middle of a reconnection after the kill), and the check then
+/// waited on it for ever: no timer runs while a future waits on a lock.
+async fn restart_mid_batch(bookings: usize, in_flight: usize) -> Option<Restart> {
     progress("restart: starting a node and deploying");
     let mut node = TestNode::start_with(NodeOptions {
         persistent: true,
@@ -83,7 +146,8 @@ async fn main() {
     };
     let desk = batch.prepare(&alice).await;
     let total = (batch.transactions_per_signer() * batch.signers) as u64;
-    let restart = async {
+    let killing = AtomicBool::new(false);
+    let mut restart = Box::pin(async {
         let landed = loop {
             let landed = desk.landed().await.unwrap_or(0);
             if landed >= total / 3 {
@@ -98,6 +162,9 @@ async fn main() {
         progress(&format!(
             "restart: killing the node ({landed} of {total} transactions landed)"
         ));
+        // From here on the batch cannot end unnoticed: the kill comes before the batch is
+        // polled again.
+        killing.store(true, Ordering::SeqCst);
         let killed = Instant::now();
         tokio::task::block_in_place(|| node.restart());
         let back = killed.elapsed();
@@ -123,10 +190,9 @@ async fn main() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         (back, killed.elapsed())
-    };
+    });
     progress("restart: running the batch");
-    let run = batch.run(&desk);
-    tokio::pin!(run, restart);
+    let mut run = Box::pin(batch.run(&desk));
     let mut measured = None;
     let outcomes = loop {
         tokio::select! {
@@ -134,36 +200,26 @@ async fn main() {
             figures = &mut restart, if measured.is_none() => measured = Some(figures),
         }
     };
-    // Every job has ended, so whatever was in flight at the kill has landed or failed.
-    if measured.is_none() {
-        measured = tokio::time::timeout(Duration::from_secs(10), restart)
+    if measured.is_none() && killing.load(Ordering::SeqCst) {
+        // Killed, and every job has ended since: whatever was in flight at the kill has
+        // landed (or failed, which the check below reports).
+        measured = tokio::time::timeout(Duration::from_secs(30), &mut restart)
             .await
             .ok();
     }
+    drop(restart);
     progress("restart: checking the chain");
     assert_exactly_once(&batch, &desk, &outcomes).await;
-    let (back, settled) = measured.expect("the restart came before the batch ended");
-    let faults = alice.fault_counts();
-    println!(
-        "\nA node restart mid-batch (4 signers, {in_flight} in flight each, killed a third of \
-         the way through, restarted on the same chain):\n"
-    );
-    println!("| measurement | figure |");
-    println!("|---|---:|");
-    println!(
-        "| kill to the node answering again | {:.2} s |",
-        back.as_secs_f64()
-    );
-    println!(
-        "| kill to every transaction in flight at the kill landed | {:.2} s |",
-        settled.as_secs_f64()
-    );
-    println!("| reconnections | {} |", faults.reconnects);
-    println!(
-        "| transactions settled from the chain | {} |",
-        faults.settled
-    );
-    println!("| lost or doubled | 0 (checked on chain) |");
+    if !killing.load(Ordering::SeqCst) {
+        return None;
+    }
+    let (back, settled) =
+        measured.expect("every job ended, yet transactions in flight at the kill had not landed");
+    Some(Restart {
+        back,
+        settled,
+        faults: alice.fault_counts(),
+    })
 }
 
 /// Where the run is, on stderr (the tables go to stdout): a run that hangs shows where.
