@@ -60,8 +60,8 @@ else
   doc_sizes=1,4
   out=$cache/benchmarks-smoke.md
   # Each program takes a minute or two here. The signers bench, which restarts its node
-  # mid-batch, hung once in CI (at 2799be7, for over an hour): its client's debug log is kept
-  # and shown if it fails.
+  # mid-batch, hung once in CI (at 2799be7, for over an hour; a fault of the bench, fixed
+  # since, see the README): its client's debug log is kept and shown if it fails.
   deadline=900
   signers_log=(--log "$cache/signers-smoke.log")
   signers_env=(RUST_LOG="${RUST_LOG:-ehr_client=debug}")

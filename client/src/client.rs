@@ -1,6 +1,6 @@
 //! [`EhrClient`]: a signer connected to a node, bound to one `ehr` contract.
 
-use crate::connection::{Connection, Link};
+use crate::connection::{within, Connection, Link};
 use crate::events::{contract_events, EhrEvent};
 use crate::messages::{self, Message};
 use crate::node::{
@@ -177,17 +177,6 @@ pub struct EhrClient {
     contract: Option<AccountId32>,
     next_nonce: Mutex<Option<u64>>,
     pub(crate) options: Options,
-}
-
-/// Runs `future` with the client's time-out.
-async fn within<T>(
-    after: Duration,
-    waiting_for: &'static str,
-    future: impl Future<Output = Result<T>>,
-) -> Result<T> {
-    tokio::time::timeout(after, future)
-        .await
-        .map_err(|_| ClientError::Timeout { waiting_for, after })?
 }
 
 /// How often [`EhrClient::watch_events`] asks for new blocks.

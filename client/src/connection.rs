@@ -65,6 +65,21 @@ pub(crate) struct Connection {
     pub(crate) signed_again: std::sync::atomic::AtomicU64,
 }
 
+/// Runs `future`, waiting at most `after`.
+///
+/// # Errors
+/// `Timeout` (waiting for `waiting_for`) if it has not finished after `after`; else what
+/// `future` returns.
+pub(crate) async fn within<T>(
+    after: Duration,
+    waiting_for: &'static str,
+    future: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(after, future)
+        .await
+        .map_err(|_| ClientError::Timeout { waiting_for, after })?
+}
+
 /// Locks `mutex`, waiting at most `after`.
 ///
 /// # Errors
@@ -74,9 +89,7 @@ pub(crate) async fn lock_within<'a, T>(
     after: Duration,
     waiting_for: &'static str,
 ) -> Result<tokio::sync::MutexGuard<'a, T>> {
-    tokio::time::timeout(after, mutex.lock())
-        .await
-        .map_err(|_| ClientError::Timeout { waiting_for, after })
+    within(after, waiting_for, async { Ok(mutex.lock().await) }).await
 }
 
 impl Connection {
@@ -93,12 +106,7 @@ impl Connection {
         timeout: Duration,
         reconnect_for: Duration,
     ) -> Result<Connection> {
-        let link = tokio::time::timeout(timeout, Link::open(url, 0))
-            .await
-            .map_err(|_| ClientError::Timeout {
-                waiting_for: "the node to answer",
-                after: timeout,
-            })??;
+        let link = within(timeout, "the node to answer", Link::open(url, 0)).await?;
         Ok(Connection {
             url: url.to_owned(),
             genesis: link.api.genesis_hash(),

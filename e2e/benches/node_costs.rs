@@ -1257,11 +1257,14 @@ fn print_goals(
     results: &[(u32, Vec<(&'static str, Cost)>)],
 ) {
     const KIB: u64 = 1024;
-    let worst = |label: &str, figure: fn(&Cost) -> u64| -> u64 {
-        let row = measured
+    let row_of = |label: &str| {
+        measured
             .iter()
             .position(|name| *name == label)
-            .expect("measured");
+            .expect("measured")
+    };
+    let worst = |label: &str, figure: fn(&Cost) -> u64| -> u64 {
+        let row = row_of(label);
         results
             .iter()
             .map(|(_, costs)| figure(&costs[row].1))
@@ -1293,10 +1296,7 @@ fn print_goals(
         book_proof as f64 / KIB as f64,
         mark(book_proof <= 128 * KIB)
     );
-    let book_row = measured
-        .iter()
-        .position(|name| *name == "book_appointment")
-        .expect("measured");
+    let book_row = row_of("book_appointment");
     let book_items = results
         .iter()
         .map(|(_, costs)| chain.bytes_and_items(costs[book_row].1.deposit).1)
