@@ -450,21 +450,20 @@ async fn watch_events_resumes_across_a_restart_without_gaps_or_repeats() {
 /// a second each node would soon refuse the other's chain; so both wait 255 s, the node's
 /// maximum, and the test must end within that window, counted from the first block the two
 /// seal apart. It once did not (CI at `11a65ef`, 500 bookings per signer; reproduced 439 s
-/// into a run): the second node went back from block 4,477 to a fork that ended at 1,580, on
-/// which one signer's nonce was 355 against 1,051, and the nonce gap stopped its chain. So this test
-/// runs at most [`SECOND_NODE_BOOKINGS`] bookings per signer, and fails with that reason
-/// rather than a confusing difference if it ever outlasts [`FORK_WINDOW`].
+/// into a run): the second node went back from block 4,477 to a fork that ended at 1,580,
+/// on which one signer's nonce was 355 against 1,051, and the nonce gap stopped its chain.
+/// So this test runs at most [`SECOND_NODE_BOOKINGS`] bookings per signer, and fails with
+/// that reason rather than a confusing difference if it ever outlasts [`FORK_WINDOW`].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lands_exactly_once_through_a_second_node() {
     ehr_e2e::log_from_env();
     const DEPTH: u32 = 8;
-    const FINALITY_AFTER_TEST: u8 = 255;
     // given: the contract deployed on the first node alone; then a second node with an empty
     // chain syncs from it (`--bootnodes`); the client talks only to the second, as dApps
     // talk to an RPC node
     let first = TestNode::start_with(NodeOptions {
         persistent: true,
-        finalize_delay_sec: Some(FINALITY_AFTER_TEST),
+        finalize_delay_sec: Some(FINALITY_DELAY_SEC),
         ..NodeOptions::default()
     });
     let deployer = deployed(&first.url(), fault_options()).await;
@@ -474,7 +473,7 @@ async fn batch_lands_exactly_once_through_a_second_node() {
     let second = std::sync::Mutex::new(TestNode::start_with(NodeOptions {
         persistent: true,
         bootnodes: vec![first.p2p_address()],
-        finalize_delay_sec: Some(FINALITY_AFTER_TEST),
+        finalize_delay_sec: Some(FINALITY_DELAY_SEC),
         ..NodeOptions::default()
     }));
     let url = second.lock().unwrap().url();
@@ -533,8 +532,9 @@ async fn batch_lands_exactly_once_through_a_second_node() {
     assert!(
         ran_for < FORK_WINDOW,
         "the batch ended {ran_for:?} after the nodes began to seal apart, past {FORK_WINDOW:?}: \
-         their delayed finalization (255 s) may already have sent the second node back to a \
-         fork, and the chain read now says nothing about the client; run fewer bookings"
+         their delayed finalization ({FINALITY_DELAY_SEC} s) may already have sent the second \
+         node back to a fork, and the chain read now says nothing about the client; run fewer \
+         bookings"
     );
     assert_faults_hit(&deep, faults_ran);
     assert_exactly_once(&batch, &desk, &outcomes).await;
@@ -544,6 +544,10 @@ async fn batch_lands_exactly_once_through_a_second_node() {
 /// cores, each beside the four-signer test at 500 (2026-11-27), well within [`FORK_WINDOW`].
 const SECOND_NODE_BOOKINGS: usize = 100;
 
+/// How long the two nodes of the second-node test wait before finalizing a block they
+/// imported (`--finalize-delay-sec`): the node's maximum.
+const FINALITY_DELAY_SEC: u8 = 255;
+
 /// How long the second-node test's batch may run from the first block the two nodes seal
-/// apart: their finality delay of 255 s less the minute reading the chain back may take.
-const FORK_WINDOW: Duration = Duration::from_secs(195);
+/// apart: their finality delay less the minute reading the chain back may take (195 s).
+const FORK_WINDOW: Duration = Duration::from_secs(FINALITY_DELAY_SEC as u64 - 60);
