@@ -115,8 +115,9 @@ EHR_CONTRACT_BUNDLE="$cache/bundle/ehr.contract" "$root/scripts/deadline.sh" 180
 
 step "fault tests: signers, node restarts, dropped connections, finalized mode, two nodes"
 # Two at a time, 500 bookings per signer (issue 14's size; EHR_FAULT_BOOKINGS=100 for a quick
-# run; the two-node test at most 100, to end within its nodes' finality delay). Each test waits on its node far more than it computes: at 2026-11-26's 791e522 one at a
-# time took 714 s, two at a time 460 and 437 s (all passed). They ran one at a time from
+# run; the two-node test at most 100, to end within its nodes' finality delay). Each test waits
+# on its node far more than it computes: at 2026-11-26's 791e522 one at a time took 714 s, two
+# at a time 460 and 437 s (all passed). They ran one at a time from
 # 60d2e78, when two at once had hung; single tests then stalled too, on the pool's held
 # transactions and on pruned state, both fixed since (see the README), the likely cause. If two
 # at once hang again, `--test-threads 1` is the way back. (The depth, pruned-state and

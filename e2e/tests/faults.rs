@@ -504,9 +504,10 @@ async fn batch_lands_exactly_once_through_a_second_node() {
         "the second node synced to block {synced}, the deployment is in {deployed_at}"
     );
     assert_eq!(alice.rpc().system_health().await.unwrap().peers, 1);
+    let full = batch();
     let batch = Batch {
-        bookings: batch().bookings.min(SECOND_NODE_BOOKINGS),
-        ..batch()
+        bookings: full.bookings.min(SECOND_NODE_BOOKINGS),
+        ..full
     };
     // the two nodes seal apart from the first transaction on
     let forked = std::time::Instant::now();
