@@ -2,7 +2,8 @@
 # The main job: builds the contract and the `ehr` tool, starts a fresh local node, deploys, and
 # runs a realistic story through `ehr`, then stops the node. Run scripts/setup.sh once first.
 #
-# Environment: EHR_CACHE (build cache, default ~/.cache/ehr), CARGO_TARGET_DIR.
+# Environment: EHR_CACHE (build cache, default ~/.cache/ehr), CARGO_TARGET_DIR, EHR_BIN (an
+# `ehr` binary already built; otherwise it is built here).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,8 +35,14 @@ refused() { # a step that must fail: show the one-line error
 
 chapter "Build the contract and the ehr tool"
 bundle=$("$root/scripts/build-contract.sh")
-cargo build --quiet --workspace --bin ehr # the workspace's features, as test.sh builds it
-ehr=$CARGO_TARGET_DIR/debug/ehr
+# The test command hands over the binary it built (EHR_BIN) rather than have it built again with
+# other features.
+if [[ -n ${EHR_BIN:-} ]]; then
+  ehr=$EHR_BIN
+else
+  cargo build --quiet --workspace --bin ehr
+  ehr=$CARGO_TARGET_DIR/debug/ehr
+fi
 
 chapter "Start a fresh dev node on 127.0.0.1"
 export EHR_URL

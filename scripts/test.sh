@@ -79,7 +79,12 @@ grep -q 'clippy::clone_on_copy' "$probe/build.log" ||
 # would build the client and what it depends on again, with other features (37 s and more per
 # step at a1d0c94).
 step "unit tests, and clippy on every target of the workspace"
-cargo test --workspace --all-targets --locked --no-run
+# One build of every target, the `ehr` binary included: the end-to-end tests and the demo run
+# this one (EHR_BIN). `cargo build --bin ehr` alone would leave the dev-dependencies' features
+# out and build about 60 crates again with the others (58 s in a cold run at d1b785d).
+cargo build --workspace --all-targets --locked
+export EHR_BIN=$CARGO_TARGET_DIR/debug/ehr
+test -x "$EHR_BIN" || { echo "the build left no $EHR_BIN" >&2; exit 1; }
 cargo test --workspace --lib --bins --locked
 cargo test --workspace --doc --locked
 
@@ -102,9 +107,7 @@ done
 step "end-to-end tests (real substrate-contracts-node; the dashboard in headless Chromium)"
 # Each test starts its own node; two at a time suit a 2-core machine. The client tests get a
 # copy of the release bundle: the ink_e2e tests rebuild the contract into the same directory.
-# The dashboard test runs the `ehr` binary (`ehr serve`), built here in the test profile's
-# directory, where the test looks for it.
-cargo build --workspace --bin ehr --locked
+# The dashboard test runs the `ehr` binary (`ehr serve`) from $EHR_BIN, built above.
 mkdir -p "$cache/bundle"
 cp "$built" "$cache/bundle/ehr.contract"
 # The steps on nodes run under a deadline (scripts/deadline.sh): a hang fails the run with every

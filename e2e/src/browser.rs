@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The `ehr` binary: `$EHR_BIN`, else `ehr` next to the test's own `deps/` directory (the
-/// test command builds it with `cargo build -p ehr-client --bin ehr`).
+/// test command builds it with every target, `cargo build --workspace --all-targets`).
 ///
 /// # Panics
 /// If it is not there.
