@@ -6,7 +6,11 @@
 //!     bookings/s;
 //! (c) the node's ceiling: plain balance transfers submitted the same pipelined way;
 //! (d) the ceiling for contract calls: the same bookings as (b), pre-signed and submitted raw,
-//!     pipelined, with no dry-run (one dry-run before the batch sets the gas limit).
+//!     pipelined, with no dry-run (one dry-run before the batch sets the gas limit);
+//! (e) a raw sender that dry-runs: (d) with each booking dry-run by its patient just before
+//!     it is sent, as the client does (the dry-run is its safety check). Against (d) it shows
+//!     what the dry-runs cost; against (b), whether the client's own work (signing, nonces,
+//!     settling, events) costs anything beyond them.
 //!
 //! Where (b)'s time goes: the client's tracing spans (`submit`, and inside it `dry_run`,
 //! `sign`, `send`, `in_block`, `events`), timed by a small `tracing_subscriber` layer.
@@ -96,13 +100,15 @@ async fn main() {
     let bob = alice.with_signer(dev_signer("//Bob").unwrap());
     let dave = alice.with_signer(dev_signer("//Dave").unwrap());
     alice.add_verifier(bob.account_id()).await.unwrap();
-    // Two doctors, as a doctor has at most 512 open appointments: (a) books Charlie, (b) Eve.
+    // A doctor per measurement, as a doctor has at most 512 open appointments: (a) books
+    // Charlie, (b) Eve, (d) Ferdie, (e) Dave (who also sends (c)'s transfers).
     let start = (now_ms() / DAY + 1) * DAY;
     let mut doctors = Vec::new();
     for (suri, slots) in [
         ("//Charlie", one_by_one),
         ("//Eve", bookings),
         ("//Ferdie", bookings),
+        ("//Dave", bookings),
     ] {
         let doctor = alice.with_signer(dev_signer(suri).unwrap());
         doctor
@@ -203,9 +209,25 @@ async fn main() {
         &alice,
         doctors[2],
         start,
-        bookings,
-        in_flight,
-        patients.len(),
+        RawBatch {
+            bookings,
+            in_flight,
+            first_patient: patients.len(),
+            dry_run_each: false,
+        },
+    )
+    .await;
+    // (e) the same with a dry-run of each booking (with Dave, and patients of its own)
+    let (dry_raw_rate, dry_raw_failed) = raw_bookings_rate(
+        &alice,
+        doctors[3],
+        start,
+        RawBatch {
+            bookings,
+            in_flight,
+            first_patient: patients.len() + bookings.div_ceil(per_patient) as usize,
+            dry_run_each: true,
+        },
     )
     .await;
 
@@ -220,11 +242,23 @@ async fn main() {
     println!("| (b) pipelined, {in_flight} in flight: {bookings} bookings | {batch_rate:.1} bookings/s |");
     println!("| (c) ceiling: {bookings} pipelined balance transfers | {ceiling:.1} transfers/s |");
     println!("| (d) contract-call ceiling: {bookings} pre-signed `book_appointment`s, raw, pipelined, no dry-run | {raw_rate:.1} bookings/s |");
+    println!("| (e) a raw sender that dry-runs: (d), each booking dry-run just before it is sent | {dry_raw_rate:.1} bookings/s |");
     println!("| (b)/(d) | {:.0} % |", 100.0 * batch_rate / raw_rate);
+    println!(
+        "| (e)/(d): what a dry-run per booking leaves of (d) | {:.0} % |",
+        100.0 * dry_raw_rate / raw_rate
+    );
+    println!(
+        "| (b)/(e): the client against a raw sender that dry-runs too | {:.0} % |",
+        100.0 * batch_rate / dry_raw_rate
+    );
     println!("| (b)/(c) | {:.0} % |", 100.0 * batch_rate / ceiling);
     println!("| (b)/(a) | {:.1}x |", batch_rate / single_rate);
     if raw_failed > 0 {
         failures.push(format!("(d): {raw_failed} of {bookings}"));
+    }
+    if dry_raw_failed > 0 {
+        failures.push(format!("(e): {dry_raw_failed} of {bookings}"));
     }
     if !failures.is_empty() {
         println!("| **failed** | {} |", failures.join("; "));
@@ -254,17 +288,31 @@ async fn main() {
     }
 }
 
-/// (d): `bookings` bookings of `doctor` from new patients (from `//Patient{first_patient}` on),
-/// signed before the clock starts with each patient's nonces, then submitted raw with up to
-/// `in_flight` in flight and awaited in a block. Returns bookings/s and how many failed.
+/// A batch of pre-signed bookings for [`raw_bookings_rate`].
+struct RawBatch {
+    bookings: u64,
+    in_flight: usize,
+    /// Its patients are new: `//Patient{first_patient}` on.
+    first_patient: usize,
+    /// Dry-run each booking (by its patient, as the client does) just before sending it: (e).
+    dry_run_each: bool,
+}
+
+/// (d) and (e): `bookings` bookings of `doctor` from new patients, signed before the clock
+/// starts with each patient's nonces, then submitted raw with up to `in_flight` in flight (each
+/// dry-run first for (e)) and awaited in a block. Returns bookings/s and how many failed.
 async fn raw_bookings_rate(
     alice: &EhrClient,
     doctor: ehr_client::AccountId,
     start: u64,
-    bookings: u64,
-    in_flight: usize,
-    first_patient: usize,
+    batch: RawBatch,
 ) -> (f64, usize) {
+    let RawBatch {
+        bookings,
+        in_flight,
+        first_patient,
+        dry_run_each,
+    } = batch;
     use ehr_client::node::runtime_types::sp_weights::weight_v2::Weight;
     use subxt::config::DefaultExtrinsicParamsBuilder;
     use subxt::tx::TxStatus;
@@ -305,18 +353,26 @@ async fn raw_bookings_rate(
                 .nonce(nonce)
                 .build();
             nonce += 1;
-            signed.push(
+            signed.push((
+                patient,
+                start + slot * SLOT,
                 alice
                     .api()
                     .tx()
                     .create_signed_offline(&call, &keypair, params)
                     .expect("signing works"),
-            );
+            ));
         }
     }
     let began = Instant::now();
     let included: Vec<bool> = stream::iter(signed)
-        .map(|extrinsic| async move {
+        .map(|(patient, slot_start, extrinsic)| async move {
+            if dry_run_each {
+                let message = messages::book_appointment(doctor, slot_start);
+                if patient.dry_run(&message).await.is_err() {
+                    return false;
+                }
+            }
             let Ok(mut progress) = extrinsic.submit_and_watch().await else {
                 return false;
             };
