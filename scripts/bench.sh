@@ -74,7 +74,7 @@ guard=("$root/scripts/deadline.sh" "$deadline")
 # the test command does (drink's crate is a workspace of its own): cargo unifies features over
 # the packages selected, so `-p ehr-e2e` and `-p ehr-client` would each build the client with
 # other features than the tests did.
-step() { printf '\n[bench] %s\n' "$*" >&2; }
+step() { printf '\n[bench] %s (at %d s)\n' "$*" "$((SECONDS - started))" >&2; }
 started=$SECONDS
 
 step "setup"

@@ -80,8 +80,10 @@ grep -q 'clippy::clone_on_copy' "$probe/build.log" ||
 # step at a1d0c94).
 step "unit tests, and clippy on every target of the workspace"
 # One build of every target, the `ehr` binary included: the end-to-end tests and the demo run
-# this one (EHR_BIN). `cargo build --bin ehr` alone would leave the dev-dependencies' features
-# out and build about 60 crates again with the others (58 s in a cold run at d1b785d).
+# this one (EHR_BIN). `cargo build --bin ehr` selects fewer targets, and cargo then built about
+# 60 crates a second time (58 s in a cold run at d1b785d): for that selection some crates are
+# needed by proc macros only, cargo builds those without debug info, and every crate built on
+# them changes too (README, "On a fresh machine").
 cargo build --workspace --all-targets --locked
 export EHR_BIN=$CARGO_TARGET_DIR/debug/ehr
 test -x "$EHR_BIN" || { echo "the build left no $EHR_BIN" >&2; exit 1; }
