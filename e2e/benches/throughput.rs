@@ -307,15 +307,15 @@ async fn raw_bookings_rate(
     start: u64,
     batch: RawBatch,
 ) -> (f64, usize) {
+    use ehr_client::node::runtime_types::sp_weights::weight_v2::Weight;
+    use subxt::config::DefaultExtrinsicParamsBuilder;
+    use subxt::tx::TxStatus;
     let RawBatch {
         bookings,
         in_flight,
         first_patient,
         dry_run_each,
     } = batch;
-    use ehr_client::node::runtime_types::sp_weights::weight_v2::Weight;
-    use subxt::config::DefaultExtrinsicParamsBuilder;
-    use subxt::tx::TxStatus;
     let per_patient = u64::from(ehr::MAX_UPCOMING_APPOINTMENTS_PER_PATIENT);
     let count = bookings.div_ceil(per_patient) as usize;
     let patients = registered_patients_from(alice, first_patient, count).await;
