@@ -35,8 +35,8 @@ refused() { # a step that must fail: show the one-line error
 
 chapter "Build the contract and the ehr tool"
 bundle=$("$root/scripts/build-contract.sh")
-# The test command hands over the binary it built (EHR_BIN) rather than have it built again with
-# other features.
+# The test command hands over the binary it built (EHR_BIN): `cargo build --bin ehr` after its
+# build of every target would build about 60 crates again (scripts/test.sh says why).
 if [[ -n ${EHR_BIN:-} ]]; then
   ehr=$EHR_BIN
 else

@@ -37,7 +37,7 @@ pub fn build_root_and_contract_dependencies() -> Vec<PathBuf> {
     let resolve = metadata
         .resolve
         .as_ref()
-        .unwrap_or_else(|| panic!("`cargo metadata` resolved no dependencies"));
+        .expect("`cargo metadata` resolved no dependencies");
     let manifests: Vec<PathBuf> = resolve
         .nodes
         .iter()
